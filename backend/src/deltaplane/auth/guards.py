@@ -1,0 +1,30 @@
+"""Route guards. Roles are enforced here, declaratively, never with `if` inside handlers."""
+
+from __future__ import annotations
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from deltaplane.auth.schemas import AuthUser
+
+
+def _user(connection: ASGIConnection) -> AuthUser:
+    user = connection.scope.get("user")
+    if not isinstance(user, AuthUser):
+        raise NotAuthorizedException("authentication required")
+    return user
+
+
+def requires_viewer(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Any signed-in user (viewer or admin): read-only access."""
+    _user(connection)
+
+
+def requires_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Admins only: trading actions, configuration and user management."""
+    if _user(connection).role != "admin":
+        raise PermissionDeniedException("this action requires the admin role")
+
+
+ROLE_GUARDS = (requires_viewer, requires_admin)
