@@ -34,6 +34,8 @@ from deltaplane.core.middleware import RequestContextMiddleware
 from deltaplane.core.services import AppServices
 from deltaplane.db.engine import create_engine, create_sessionmaker
 from deltaplane.db.migrate import upgrade_database
+from deltaplane.realtime.controllers import realtime_socket
+from deltaplane.realtime.hub import RealtimeHub
 from deltaplane.settings import Settings, get_settings
 from deltaplane.system.controllers import SystemController
 from deltaplane.system.spa import serve_spa
@@ -46,7 +48,7 @@ LifespanHook = Callable[[AppServices], Any]
 
 
 def api_route_handlers() -> list[ControllerRouterHandler]:
-    return [SystemController, AuthController, UserController]
+    return [SystemController, AuthController, UserController, realtime_socket]
 
 
 def lifespan_hooks() -> list[LifespanHook]:
@@ -89,6 +91,7 @@ def create_app(
         ),
         ws_tickets=WsTicketStore(settings.ws_ticket_ttl_seconds),
     )
+    services.extras["hub"] = RealtimeHub()
     hooks = [*lifespan_hooks(), *extra_lifespan_hooks]
 
     @asynccontextmanager

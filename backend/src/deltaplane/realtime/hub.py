@@ -1,0 +1,129 @@
+"""In-process publish/subscribe hub behind the `/api/ws` WebSocket.
+
+Topics: `runtime:{strategy_id}`, `orders`, `logs` (with a per-subscriber filter), `alerts`.
+Every message published on a topic gets a per-topic sequence number and is kept in a short
+ring buffer, so a client that reconnects can resume from the last sequence it saw; when the
+gap is no longer in the buffer the hub says `resync` and the client refetches over HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+logger = logging.getLogger("deltaplane.realtime")
+
+TopicFilter = Callable[[dict[str, Any], dict[str, Any]], bool]
+SnapshotProvider = Callable[[str], Awaitable[dict[str, Any] | None]]
+
+KNOWN_TOPIC_PREFIXES = ("runtime:", "orders", "logs", "alerts")
+
+
+def topic_family(topic: str) -> str:
+    return topic.split(":", 1)[0]
+
+
+def is_known_topic(topic: str) -> bool:
+    return any(topic == p or (p.endswith(":") and topic.startswith(p) and len(topic) > len(p)) for p in KNOWN_TOPIC_PREFIXES)
+
+
+@dataclass
+class Subscriber:
+    id: int
+    username: str
+    queue: asyncio.Queue[dict[str, Any]]
+    topics: dict[str, dict[str, Any]] = field(default_factory=dict)  # topic -> filter
+    dropped: int = 0
+
+
+class RealtimeHub:
+    def __init__(self, *, buffer_size: int = 500, queue_size: int = 1000) -> None:
+        self.buffer_size = buffer_size
+        self.queue_size = queue_size
+        self._subscribers: dict[int, Subscriber] = {}
+        self._ids = itertools.count(1)
+        self._seq: dict[str, int] = {}
+        self._buffers: dict[str, deque[dict[str, Any]]] = {}
+        self._filters: dict[str, TopicFilter] = {}
+        self._snapshots: dict[str, SnapshotProvider] = {}
+
+    # --- registration by feature areas -------------------------------------------------------
+    def register_filter(self, family: str, fn: TopicFilter) -> None:
+        self._filters[family] = fn
+
+    def register_snapshot(self, family: str, fn: SnapshotProvider) -> None:
+        self._snapshots[family] = fn
+
+    # --- connections ---------------------------------------------------------------------------
+    def connect(self, username: str) -> Subscriber:
+        sub = Subscriber(id=next(self._ids), username=username, queue=asyncio.Queue(self.queue_size))
+        self._subscribers[sub.id] = sub
+        return sub
+
+    def disconnect(self, sub: Subscriber) -> None:
+        self._subscribers.pop(sub.id, None)
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._subscribers)
+
+    async def subscribe(self, sub: Subscriber, topic: str, filt: dict[str, Any] | None = None, resume_after: int | None = None) -> None:
+        sub.topics[topic] = filt or {}
+        current = self._seq.get(topic, 0)
+        self._offer(sub, {"type": "subscribed", "topic": topic, "seq": current})
+        if resume_after is not None and resume_after < current:
+            buffer = self._buffers.get(topic, deque())
+            if buffer and buffer[0]["seq"] <= resume_after + 1:
+                for message in buffer:
+                    if message["seq"] > resume_after and self._matches(topic, message, sub.topics[topic]):
+                        self._offer(sub, message)
+                return
+            self._offer(sub, {"type": "resync", "topic": topic, "seq": current})
+        provider = self._snapshots.get(topic_family(topic))
+        if provider is not None and resume_after is None:
+            snapshot = await provider(topic)
+            if snapshot is not None:
+                self._offer(sub, {"type": "snapshot", "topic": topic, "seq": current, "data": snapshot})
+
+    def unsubscribe(self, sub: Subscriber, topic: str) -> None:
+        sub.topics.pop(topic, None)
+
+    # --- publishing ------------------------------------------------------------------------------
+    def publish(self, topic: str, data: dict[str, Any]) -> int:
+        seq = self._seq.get(topic, 0) + 1
+        self._seq[topic] = seq
+        message = {"type": "event", "topic": topic, "seq": seq, "data": data}
+        buffer = self._buffers.setdefault(topic, deque(maxlen=self.buffer_size))
+        buffer.append(message)
+        for sub in list(self._subscribers.values()):
+            filt = sub.topics.get(topic)
+            if filt is not None and self._matches(topic, message, filt):
+                self._offer(sub, message)
+        return seq
+
+    def _matches(self, topic: str, message: dict[str, Any], filt: dict[str, Any]) -> bool:
+        fn = self._filters.get(topic_family(topic))
+        if fn is None or not filt:
+            return True
+        try:
+            return fn(message["data"], filt)
+        except Exception:  # a bad filter must not break publishing for everyone
+            logger.warning("realtime filter failed", extra={"event": "ws_filter_failed", "topic": topic}, exc_info=True)
+            return False
+
+    def _offer(self, sub: Subscriber, message: dict[str, Any]) -> None:
+        try:
+            sub.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            # A slow client loses the oldest message and is told to resync, never blocks publishers.
+            sub.dropped += 1
+            try:
+                sub.queue.get_nowait()
+                sub.queue.put_nowait({"type": "resync", "topic": message.get("topic"), "seq": message.get("seq")})
+            except (asyncio.QueueEmpty, asyncio.QueueFull):
+                pass
