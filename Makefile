@@ -11,7 +11,7 @@ NODE_STAMP := frontend/node_modules/.installed-stamp
 DIST_STAMP := frontend/dist/index.html
 FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: help run test test-backend test-frontend test-e2e build bench fake-delta migrate backup lint system-deps openapi clean
+.PHONY: deploy restore help run test test-backend test-frontend test-e2e build bench fake-delta migrate backup lint system-deps openapi clean
 
 help: ## list targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -73,3 +73,9 @@ lint: $(VENV_STAMP)
 
 clean:
 	rm -rf frontend/dist
+
+deploy: ## production update: pull, build, migrate, restart (see docs/operations.md)
+	bash scripts/deploy_prod.sh
+
+restore: ## restore the newest backup (stops nothing: see docs/operations.md first)
+	bash scripts/restore.sh --latest
