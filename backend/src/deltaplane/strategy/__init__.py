@@ -1,0 +1,1 @@
+"""Strategy area: config schemas, pure strangle rules, the state machine, the engine."""
