@@ -37,6 +37,13 @@ from deltaplane.db.migrate import upgrade_database
 from deltaplane.realtime.controllers import realtime_socket
 from deltaplane.realtime.hub import RealtimeHub
 from deltaplane.settings import Settings, get_settings
+from deltaplane.strategy.controllers import (
+    EngineController,
+    ExchangeController,
+    MarketController,
+    StrategyController,
+)
+from deltaplane.strategy.lifespan import strategy_lifespan
 from deltaplane.system.controllers import SystemController
 from deltaplane.system.spa import serve_spa
 
@@ -48,11 +55,20 @@ LifespanHook = Callable[[AppServices], Any]
 
 
 def api_route_handlers() -> list[ControllerRouterHandler]:
-    return [SystemController, AuthController, UserController, realtime_socket]
+    return [
+        SystemController,
+        AuthController,
+        UserController,
+        realtime_socket,
+        StrategyController,
+        EngineController,
+        MarketController,
+        ExchangeController,
+    ]
 
 
 def lifespan_hooks() -> list[LifespanHook]:
-    return []
+    return [strategy_lifespan]
 
 
 def _announce_admin(username: str, password: str) -> None:

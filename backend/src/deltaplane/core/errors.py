@@ -38,6 +38,15 @@ class ConflictError(HTTPException):
     status_code = 409
 
 
+class StateConflict(HTTPException):
+    """409 carrying the strategy's current state, so a client can show what actually is."""
+
+    status_code = 409
+
+    def __init__(self, detail: str, current_state: str) -> None:
+        super().__init__(detail=detail, status_code=409, extra={"current_state": current_state})
+
+
 class FieldError(HTTPException):
     """A 4xx naming the offending field (default 422)."""
 
@@ -85,6 +94,10 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
         # msgspec messages look like "Expected `int`, got `str` - at `$.quantity`": name the field first.
         detail = "; ".join(f"{f['field']}: {f['message'].split(' - at ')[0]}" if f["field"] else f["message"] for f in fields)
     headers = dict(exc.headers or {})
+    if isinstance(exc, StateConflict):
+        body = error_body(status, detail)
+        body["current_state"] = exc.extra["current_state"]  # type: ignore[index]
+        return Response(content=body, status_code=status, headers=headers)
     if isinstance(exc, NotAuthorizedException):
         headers.setdefault("WWW-Authenticate", "Bearer")
     if isinstance(exc, PermissionDeniedException) and not exc.detail:

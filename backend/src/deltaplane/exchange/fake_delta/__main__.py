@@ -1,0 +1,38 @@
+"""python -m deltaplane.exchange.fake_delta --port 8765"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from deltaplane.exchange.fake_delta.server import FakeDeltaServer
+
+
+async def _run(args: argparse.Namespace) -> None:
+    server = FakeDeltaServer(api_keys={args.api_key: args.api_secret}, seed=args.seed)
+    await server.start(args.host, args.port)
+    server.start_auto_ticks(args.tick_interval)
+    print(f"fake Delta REST {server.base_url}  WS {server.ws_url}  key={args.api_key}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Fake Delta Exchange (REST v2 + public WS) on loopback")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--tick-interval", type=float, default=1.0)
+    parser.add_argument("--api-key", default="test-key")
+    parser.add_argument("--api-secret", default="test-secret")
+    args = parser.parse_args()
+    try:
+        asyncio.run(_run(args))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

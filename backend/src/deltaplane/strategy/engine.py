@@ -1,0 +1,1031 @@
+"""The strangle engine: one asyncio task per running strategy, driven by the exchange.
+
+Safety rules this module keeps (DESIGN section 6):
+- every decision is written to the database *before* it is acted on (order intents carry their
+  client_order_id, so a restart looks them up instead of placing a duplicate);
+- one leg filled and the other not: the filled leg is unwound, never left naked and untracked;
+- it never adopts positions it did not open; a mismatch puts the strategy in `error` with an alert;
+- a live strategy only ever talks to the live exchange.
+Pure rules (strikes, exits, entry timing, price walk, state table) live in `strategy.rules` and
+`strategy.state_machine`; this module is the I/O around them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from deltaplane.core.context import log_context
+from deltaplane.db.base import utcnow
+from deltaplane.exchange.errors import ExchangeError, OrderRejected
+from deltaplane.exchange.protocol import Exchange, Order, OrderRequest, Ticker
+from deltaplane.realtime.hub import RealtimeHub
+from deltaplane.strategy.alerts import AlertService
+from deltaplane.strategy.config import StrategyConfig, config_to_builtins, expiry_min_buffer
+from deltaplane.strategy.models import (
+    EngineFill,
+    EngineOrder,
+    Leg,
+    RiskState,
+    SessionEvent,
+    Strategy,
+    TradingSession,
+)
+from deltaplane.strategy.rules.entry import DayActivity, EnterNow, SkipDay, Wait, entry_decision
+from deltaplane.strategy.rules.execution import limit_price_for_attempt
+from deltaplane.strategy.rules.exits import (
+    EXIT_URGENCY,
+    MarketState,
+    PositionState,
+    TrailingState,
+    evaluate_exit,
+    trailing_levels,
+)
+from deltaplane.strategy.rules.expiry import select_expiry
+from deltaplane.strategy.rules.outcomes import NoTrade
+from deltaplane.strategy.rules.strikes import ChainQuote, select_strikes, strike_params_from_config
+from deltaplane.strategy.state_machine import RUNNING_STATES, IllegalTransition, apply_action
+
+logger = logging.getLogger("deltaplane.engine")
+
+ACTIVE_SESSION_STATUSES = ("entering", "open", "exiting", "error")
+STALL_SECONDS = 2.0  # evaluate exits on a timer when ticks stall
+ORDER_POLL_SECONDS = 1.0
+EXIT_ROUNDS = 6  # partial exits are retried this many rounds before the session is flagged
+
+
+def parse_config(config_json: str) -> StrategyConfig:
+    return msgspec.json.decode(config_json, type=StrategyConfig)
+
+
+def dump_config(cfg: StrategyConfig) -> str:
+    return msgspec.json.encode(config_to_builtins(cfg)).decode()
+
+
+def new_client_order_id() -> str:
+    return f"dp{uuid.uuid4().hex[:28]}"  # 30 chars: Delta allows 32
+
+
+def to_chain_quote(t: Ticker, kind: str, strike: Decimal, expiry: datetime) -> ChainQuote:
+    return ChainQuote(
+        symbol=t.symbol, kind=kind, strike=strike, expiry=expiry, mark=t.mark,  # type: ignore[arg-type]
+        best_bid=t.best_bid, best_ask=t.best_ask, delta=t.delta, iv=t.mark_iv,
+    )
+
+
+class EngineError(Exception):
+    """A condition the engine refuses to act on; the message is shown to the trader."""
+
+
+class ActionRefused(Exception):
+    def __init__(self, current_state: str, message: str) -> None:
+        super().__init__(message)
+        self.current_state = current_state
+        self.message = message
+
+
+@dataclass
+class LiveQuote:
+    ticker: Ticker
+    received_at: datetime
+
+
+@dataclass
+class RunnerSignals:
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    pending: list[str] = field(default_factory=list)  # operator actions not yet applied
+
+
+class StrategyEngine:
+    """Owns the runners. Controllers call `act`, `kill`, `runtime`; the app lifespan calls start/stop."""
+
+    def __init__(
+        self,
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        exchanges: dict[str, Exchange],
+        hub: RealtimeHub,
+        alerts: AlertService,
+        clock: Any,
+        live_trading_enabled: bool = False,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.exchanges = exchanges  # "paper" and, when configured, "live"
+        self.hub = hub
+        self.alerts = alerts
+        self.clock = clock
+        self.live_trading_enabled = live_trading_enabled
+        self.runners: dict[int, StrategyRunner] = {}
+        self._lock = asyncio.Lock()
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Resume every strategy that was running when the process stopped (crash recovery)."""
+        async with self.sessionmaker() as db:
+            rows = (await db.scalars(select(Strategy).where(Strategy.archived_at.is_(None), Strategy.state.in_(tuple(RUNNING_STATES))))).all()
+            await self._ensure_risk_row(db)
+            await db.commit()
+        for strategy in rows:
+            await self._record_event(strategy.id, None, "engine_recovered", f"engine restarted; resuming from state {strategy.state}", level="warning")
+            self.alerts.emit("recovery", f"strategy {strategy.name!r} resumed after restart (was {strategy.state})", level="warning", strategy_id=strategy.id)
+            self._spawn(strategy.id)
+
+    async def stop(self) -> None:
+        """Stop the tasks without touching positions: a restart resumes them."""
+        runners = list(self.runners.values())
+        for runner in runners:
+            runner.cancel()
+        await asyncio.gather(*(r.wait_closed() for r in runners), return_exceptions=True)
+        self.runners.clear()
+
+    def exchange_for(self, cfg: StrategyConfig) -> Exchange:
+        if cfg.mode == "live":
+            if not self.live_trading_enabled:
+                raise EngineError("mode: live trading is disabled (set LIVE_TRADING_ENABLED=true)")
+            exchange = self.exchanges.get("live")
+            if exchange is None:
+                raise EngineError("mode: live mode needs EXCHANGE=delta with DELTA_API_KEY/SECRET configured")
+            return exchange  # never falls back to paper
+        return self.exchanges["paper"]
+
+    def _spawn(self, strategy_id: int) -> StrategyRunner:
+        runner = StrategyRunner(self, strategy_id)
+        self.runners[strategy_id] = runner
+        runner.start()
+        return runner
+
+    # --- operator actions ----------------------------------------------------------------------
+    async def act(self, strategy_id: int, action: str, *, user: str = "") -> str:
+        async with self._lock:
+            async with self.sessionmaker() as db:
+                strategy = await db.get(Strategy, strategy_id)
+                if strategy is None or strategy.archived_at is not None:
+                    raise LookupError(f"strategy {strategy_id} not found")
+                has_legs = await self._has_open_legs(db, strategy_id)
+                result = apply_action(strategy.state, action, has_open_legs=has_legs)  # type: ignore[arg-type]
+                if isinstance(result, IllegalTransition):
+                    raise ActionRefused(result.current_state, result.message)
+                if action == "start":
+                    await self._check_can_start(db, strategy)
+                    cfg = parse_config(strategy.config_json)
+                    self.exchange_for(cfg)  # refuse live without live trading, before anything changes
+                    strategy.run_version = strategy.version
+                strategy.state = result.new_state
+                strategy.state_detail = f"{action} by {user}" if user else action
+                strategy.updated_at = utcnow()
+                db.add(_event(strategy_id, None, f"action_{action}", f"{action} requested by {user or 'system'}: {result.previous_state} -> {result.new_state}"))
+                await db.commit()
+            runner = self.runners.get(strategy_id)
+            if action == "start" or (runner is None and result.new_state in RUNNING_STATES):
+                if runner is None or runner.done:
+                    runner = self._spawn(strategy_id)
+            if runner is not None:
+                runner.signal(action)
+            self.hub.publish(f"runtime:{strategy_id}", {"state": result.new_state, "action": action})
+            return result.new_state
+
+    async def kill(self, *, user: str = "") -> dict[str, Any]:
+        """Global kill switch: flatten every running strategy and refuse new starts until re-armed."""
+        async with self.sessionmaker() as db:
+            risk = await self._ensure_risk_row(db)
+            risk.kill_switch_at = utcnow()
+            await db.commit()
+            ids = (await db.scalars(select(Strategy.id).where(Strategy.state.in_(tuple(RUNNING_STATES))))).all()
+        flattened = []
+        for sid in ids:
+            try:
+                await self.act(sid, "kill", user=user)
+                flattened.append(sid)
+            except (ActionRefused, LookupError):
+                pass
+        self.alerts.emit("kill_switch", f"kill switch engaged by {user or 'system'}: flattening {len(flattened)} strategies", level="error", strategy_ids=flattened)
+        return {"kill_switch": True, "flattened": flattened}
+
+    async def rearm(self, *, user: str = "") -> None:
+        async with self.sessionmaker() as db:
+            risk = await self._ensure_risk_row(db)
+            risk.kill_switch_at = None
+            risk.breaker_tripped_at = None
+            risk.breaker_reason = None
+            await db.commit()
+        self.alerts.emit("rearmed", f"kill switch / circuit breaker re-armed by {user or 'system'}", level="warning")
+
+    async def trip_breaker(self, reason: str) -> None:
+        async with self.sessionmaker() as db:
+            risk = await self._ensure_risk_row(db)
+            if risk.breaker_tripped_at is not None:
+                return
+            risk.breaker_tripped_at = utcnow()
+            risk.breaker_reason = reason
+            await db.commit()
+            ids = (await db.scalars(select(Strategy.id).where(Strategy.state.in_(tuple(RUNNING_STATES))))).all()
+        self.alerts.emit("circuit_breaker", f"daily loss limit hit: {reason}; flattening and pausing everything", level="error")
+        for sid in ids:
+            with contextlib.suppress(ActionRefused, LookupError):
+                await self.act(sid, "flatten", user="circuit-breaker")
+
+    # --- helpers -----------------------------------------------------------------------------
+    async def _ensure_risk_row(self, db: AsyncSession) -> RiskState:
+        risk = await db.get(RiskState, 1)
+        if risk is None:
+            risk = RiskState(id=1)
+            db.add(risk)
+            await db.flush()
+        return risk
+
+    async def _has_open_legs(self, db: AsyncSession, strategy_id: int) -> bool:
+        count = await db.scalar(
+            select(func.count()).select_from(TradingSession).where(
+                TradingSession.strategy_id == strategy_id, TradingSession.status.in_(ACTIVE_SESSION_STATUSES)
+            )
+        )
+        return bool(count)
+
+    async def _check_can_start(self, db: AsyncSession, strategy: Strategy) -> None:
+        risk = await self._ensure_risk_row(db)
+        if risk.kill_switch_at is not None:
+            raise ActionRefused(strategy.state, "the kill switch is engaged; re-arm it before starting strategies")
+        if risk.breaker_tripped_at is not None:
+            raise ActionRefused(strategy.state, f"the daily-loss circuit breaker tripped ({risk.breaker_reason}); re-arm it first")
+        running = await db.scalar(select(func.count()).select_from(Strategy).where(Strategy.state.in_(tuple(RUNNING_STATES)), Strategy.id != strategy.id))
+        if (running or 0) >= risk.max_running_strategies:
+            raise ActionRefused(strategy.state, f"risk limit: at most {risk.max_running_strategies} running strategies")
+        cfg = parse_config(strategy.config_json)
+        if cfg.quantity > risk.max_contracts_per_leg:
+            raise ActionRefused(strategy.state, f"risk limit: quantity {cfg.quantity} exceeds max {risk.max_contracts_per_leg} contracts per leg")
+
+    async def _record_event(self, strategy_id: int, session_id: str | None, kind: str, message: str, *, level: str = "info", **data: Any) -> None:
+        async with self.sessionmaker() as db:
+            db.add(_event(strategy_id, session_id, kind, message, level=level, **data))
+            await db.commit()
+        self.hub.publish(f"runtime:{strategy_id}", {"event": {"kind": kind, "message": message, "level": level}})
+
+    async def runtime(self, strategy_id: int) -> dict[str, Any]:
+        runner = self.runners.get(strategy_id)
+        if runner is not None:
+            return await runner.snapshot()
+        return await StrategyRunner(self, strategy_id).snapshot()
+
+
+def _event(strategy_id: int, session_id: str | None, kind: str, message: str, *, level: str = "info", **data: Any) -> SessionEvent:
+    return SessionEvent(
+        strategy_id=strategy_id,
+        session_id=session_id,
+        timestamp=utcnow(),
+        kind=kind,
+        level=level,
+        message=message,
+        data_json=msgspec.json.encode(data, enc_hook=str).decode(),
+    )
+
+
+class StrategyRunner:
+    """The task that runs one strategy: wait for entry → enter → monitor → exit → repeat."""
+
+    def __init__(self, engine: StrategyEngine, strategy_id: int) -> None:
+        self.engine = engine
+        self.strategy_id = strategy_id
+        self.signals = RunnerSignals()
+        self.task: asyncio.Task[None] | None = None
+        self.quotes: dict[str, LiveQuote] = {}
+        self.idle = asyncio.Event()
+        self.last_skip_day: Any = None
+        self.next_entry_at: datetime | None = None
+        self.last_levels: dict[str, Any] | None = None
+        self.last_pnl: dict[str, Any] | None = None
+
+    # --- task plumbing -------------------------------------------------------------------------
+    def start(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self._main(), name=f"strategy-{self.strategy_id}")
+
+    def cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+
+    async def wait_closed(self) -> None:
+        if self.task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+    @property
+    def done(self) -> bool:
+        return self.task is None or self.task.done()
+
+    def signal(self, action: str) -> None:
+        self.signals.pending.append(action)
+        self.signals.wake.set()
+
+    @property
+    def clock(self) -> Any:
+        return self.engine.clock
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    async def _wait(self, seconds: float, extra: list[Awaitable[Any]] | None = None) -> Any:
+        """Wait on the engine clock, an operator action, or one of `extra`; returns the finished extra's result."""
+        if self.signals.wake.is_set():
+            return None
+        waits: list[asyncio.Task[Any]] = [
+            asyncio.ensure_future(self.clock.sleep(max(0.0, seconds))),
+            asyncio.ensure_future(self.signals.wake.wait()),
+        ]
+        extras = [asyncio.ensure_future(e) for e in (extra or [])]
+        self.idle.set()
+        try:
+            done, _ = await asyncio.wait(waits + extras, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self.idle.clear()
+            for t in waits + extras:
+                if not t.done():
+                    t.cancel()
+        for t in extras:
+            if t in done and not t.cancelled() and t.exception() is None:
+                return t.result()
+        return None
+
+    # --- persistence helpers -------------------------------------------------------------------
+    async def _load(self, db: AsyncSession) -> Strategy:
+        strategy = await db.get(Strategy, self.strategy_id)
+        if strategy is None:
+            raise EngineError(f"strategy {self.strategy_id} vanished")
+        return strategy
+
+    async def _set_state(self, state: str, detail: str = "") -> None:
+        async with self.engine.sessionmaker() as db:
+            strategy = await self._load(db)
+            strategy.state = state
+            strategy.state_detail = detail
+            strategy.updated_at = utcnow()
+            await db.commit()
+        self.engine.hub.publish(f"runtime:{self.strategy_id}", {"state": state, "detail": detail})
+
+    async def _event(self, session_id: str | None, kind: str, message: str, *, level: str = "info", **data: Any) -> None:
+        with log_context(strategy_id=str(self.strategy_id), session_id=session_id):
+            logger.log(
+                {"error": logging.ERROR, "warning": logging.WARNING}.get(level, logging.INFO),
+                message,
+                extra={"event": kind, **{k: (str(v) if isinstance(v, Decimal) else v) for k, v in data.items()}},
+            )
+        await self.engine._record_event(self.strategy_id, session_id, kind, message, level=level, **data)
+
+    def _take_actions(self) -> list[str]:
+        actions = list(self.signals.pending)
+        self.signals.pending.clear()
+        self.signals.wake.clear()
+        return actions
+
+    # --- main loop -----------------------------------------------------------------------------
+    async def _main(self) -> None:
+        with log_context(strategy_id=str(self.strategy_id)):
+            try:
+                await self._loop()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.exception("strategy runner crashed", extra={"event": "strategy_crashed"})
+                await self._set_state("error", f"engine error: {type(exc).__name__}: {str(exc)[:300]}")
+                await self._event(None, "engine_error", f"engine error: {type(exc).__name__}: {str(exc)[:300]}", level="error")
+                self.engine.alerts.emit("error", f"strategy {self.strategy_id} stopped on an error: {exc}", level="error", strategy_id=self.strategy_id)
+
+    async def _loop(self) -> None:
+        while True:
+            async with self.engine.sessionmaker() as db:
+                strategy = await self._load(db)
+                state = strategy.state
+                active = await db.scalar(
+                    select(TradingSession).where(
+                        TradingSession.strategy_id == self.strategy_id, TradingSession.status.in_(("entering", "open", "exiting"))
+                    ).order_by(TradingSession.created_at.desc())
+                )
+            if state not in RUNNING_STATES:
+                self._take_actions()
+                return  # idle/closed/error: the task ends; start/resume spawns a new one
+            if active is not None:
+                await self._manage_session(active.id)
+                continue
+            # No legs. Apply stop/flatten/kill that arrived meanwhile (state already moved by act()).
+            actions = self._take_actions()
+            if state == "exiting":
+                await self._set_state("closed", "stopped")
+                continue
+            if state == "paused":
+                self.next_entry_at = None
+                await self._wait(3600)
+                continue
+            if any(a in ("stop", "flatten", "kill") for a in actions):
+                continue
+            await self._maybe_enter(strategy)
+
+    # --- entry ---------------------------------------------------------------------------------
+    async def _day_activity(self, cfg: StrategyConfig) -> DayActivity | None:
+        async with self.engine.sessionmaker() as db:
+            last = await db.scalar(
+                select(TradingSession).where(TradingSession.strategy_id == self.strategy_id).order_by(TradingSession.created_at.desc())
+            )
+            if last is None:
+                return None
+            same_day = await db.scalar(
+                select(func.count()).select_from(TradingSession).where(
+                    TradingSession.strategy_id == self.strategy_id, TradingSession.trading_day == last.trading_day
+                )
+            )
+            realized = await db.scalar(
+                select(TradingSession.net_pnl).where(TradingSession.strategy_id == self.strategy_id, TradingSession.trading_day == last.trading_day)
+            )
+            rows = (await db.scalars(select(TradingSession).where(TradingSession.strategy_id == self.strategy_id, TradingSession.trading_day == last.trading_day))).all()
+        del realized
+        return DayActivity(
+            trading_day=last.trading_day,
+            entries=int(same_day or 0),
+            last_exit_reason=last.exit_reason,
+            session_open=last.status in ("entering", "open", "exiting"),
+            realized_pnl=sum((r.net_pnl for r in rows if r.status == "closed"), Decimal(0)),
+        )
+
+    async def _maybe_enter(self, strategy: Strategy) -> None:
+        cfg = parse_config(strategy.config_json)
+        decision = entry_decision(self.now(), cfg, await self._day_activity(cfg))
+        if isinstance(decision, Wait):
+            self.next_entry_at = decision.until
+            if strategy.state != "waiting":
+                await self._set_state("waiting", f"next entry at {decision.until.isoformat()}")
+            await self._wait((decision.until - self.now()).total_seconds())
+            return
+        if isinstance(decision, SkipDay):
+            self.next_entry_at = decision.next_entry_at
+            key = (decision.reason, decision.next_entry_at)
+            if self.last_skip_day != key:
+                self.last_skip_day = key
+                await self._event(None, f"entry_skipped_{decision.reason}", decision.message)
+            wait = (decision.next_entry_at - self.now()).total_seconds() if decision.next_entry_at else 3600
+            await self._wait(max(1.0, wait))
+            return
+        assert isinstance(decision, EnterNow)
+        self.next_entry_at = None
+        await self._enter(strategy, cfg, decision)
+
+    async def _enter(self, strategy: Strategy, cfg: StrategyConfig, decision: EnterNow) -> None:
+        exchange = self.engine.exchange_for(cfg)
+        now = self.now()
+        expiries = await exchange.expiries(cfg.underlying)
+        choice = select_expiry(
+            cfg.expiry_rule, expiries, now, expiry_date=cfg.expiry_date, offset_days=cfg.expiry_offset_days,
+            tz=cfg.timezone, min_time_to_expiry=expiry_min_buffer(cfg),
+        )
+        if isinstance(choice, NoTrade):
+            await self._no_trade(choice, decision)
+            return
+        instruments = {i.symbol: i for i in await exchange.instruments(cfg.underlying, choice.expiry)}
+        tickers = await exchange.chain(cfg.underlying, choice.expiry)
+        spot = await exchange.spot(cfg.underlying)
+        quotes = [
+            to_chain_quote(t, instruments[t.symbol].kind, instruments[t.symbol].strike, choice.expiry)
+            for t in tickers if t.symbol in instruments
+        ]
+        contract_value = next(iter(instruments.values())).contract_value if instruments else Decimal("0.001")
+        selection = select_strikes(quotes, strike_params_from_config(cfg, contract_value=contract_value), spot, expiry=choice.expiry)
+        if isinstance(selection, NoTrade):
+            await self._no_trade(selection, decision)
+            return
+        async with self.engine.sessionmaker() as db:
+            risk = await self.engine._ensure_risk_row(db)
+            open_legs = await db.scalar(select(func.count()).select_from(Leg).join(TradingSession).where(TradingSession.status.in_(ACTIVE_SESSION_STATUSES)))
+            if (open_legs or 0) + 2 > risk.max_open_legs:
+                await db.rollback()
+                await self._event(None, "entry_refused_risk", f"risk limit: max {risk.max_open_legs} open legs reached; skipping this entry", level="warning")
+                self.last_skip_day = None
+                await self._wait(60)
+                return
+            if risk.kill_switch_at is not None or risk.breaker_tripped_at is not None:
+                await db.rollback()
+                await self._set_state("closed", "kill switch / breaker engaged")
+                return
+            session_id = uuid.uuid4().hex
+            session = TradingSession(
+                id=session_id, strategy_id=self.strategy_id, strategy_version=strategy.run_version or strategy.version,
+                config_json=strategy.config_json, mode=cfg.mode, underlying=cfg.underlying, status="entering",
+                trading_day=decision.trading_day, expiry=choice.expiry, exit_deadline=decision.exit_deadline,
+                entry_started_at=now, created_at=now,
+            )
+            db.add(session)
+            await db.flush()  # legs reference the session row
+            for quote in (selection.call, selection.put):
+                inst = instruments[quote.symbol]
+                db.add(Leg(session_id=session_id, kind=quote.kind, symbol=quote.symbol, strike=quote.strike,
+                           contract_value=inst.contract_value, target_qty=cfg.quantity, status="pending", entry_delta=quote.delta))
+            strategy_row = await self._load(db)
+            strategy_row.state = "entering"
+            strategy_row.state_detail = f"selling {selection.call.symbol} + {selection.put.symbol}"
+            db.add(_event(self.strategy_id, session_id, "entry_started",
+                          f"entry: sell {cfg.quantity} x {selection.call.symbol} and {selection.put.symbol}, expected credit {selection.credit}",
+                          call=selection.call.symbol, put=selection.put.symbol, credit=str(selection.credit), spot=str(spot)))
+            await db.commit()
+        self.engine.hub.publish(f"runtime:{self.strategy_id}", {"state": "entering", "session_id": session_id})
+        with log_context(session_id=session_id):
+            logger.info("entry started", extra={"event": "entry_started", "call": selection.call.symbol, "put": selection.put.symbol})
+            await self._execute_entry(session_id, cfg, exchange)
+
+    async def _no_trade(self, outcome: NoTrade, decision: EnterNow) -> None:
+        key = (outcome.code, decision.trading_day)
+        if self.last_skip_day != key:
+            self.last_skip_day = key
+            await self._event(None, f"no_trade_{outcome.code}", f"no trade: {outcome.message}", level="warning")
+        # Retry within the window: quotes change; the entry rule ends the day when the window closes.
+        await self._wait(30)
+
+    async def _legs(self, session_id: str) -> list[Leg]:
+        async with self.engine.sessionmaker() as db:
+            return list((await db.scalars(select(Leg).where(Leg.session_id == session_id).order_by(Leg.id))).all())
+
+    async def _execute_entry(self, session_id: str, cfg: StrategyConfig, exchange: Exchange) -> None:
+        legs = await self._legs(session_id)
+        results = await asyncio.gather(
+            *(self._execute_leg(exchange, cfg, session_id, leg.id, "sell", leg.target_qty, purpose="entry", urgent=False) for leg in legs),
+            return_exceptions=True,
+        )
+        for leg, res in zip(legs, results, strict=True):
+            if isinstance(res, BaseException):
+                await self._event(session_id, "entry_leg_failed", f"entry of {leg.symbol} failed: {res}", level="error", symbol=leg.symbol)
+        await self._finish_entry(session_id, cfg, exchange)
+
+    async def _finish_entry(self, session_id: str, cfg: StrategyConfig, exchange: Exchange) -> None:
+        legs = await self._legs(session_id)
+        filled = {leg.kind: leg.entry_qty for leg in legs}
+        target = min(leg.target_qty for leg in legs)
+        balanced = min(filled.values())
+        if balanced == target and all(q == target for q in filled.values()):
+            await self._mark_open(session_id, legs)
+            return
+        # Unbalanced or failed entry: keep the balanced part, unwind the excess. Never a naked leg.
+        keep = balanced if balanced > 0 else 0
+        for leg in legs:
+            excess = leg.entry_qty - keep
+            if excess > 0:
+                await self._event(session_id, "unwind_started", f"entry incomplete: unwinding {excess} x {leg.symbol}", level="warning", symbol=leg.symbol, qty=excess)
+                await self._execute_leg(exchange, cfg, session_id, leg.id, "buy", excess, purpose="unwind", urgent=True)
+        legs = await self._legs(session_id)
+        still_naked = [leg for leg in legs if leg.entry_qty - leg.exit_qty > keep]
+        if still_naked:
+            await self._flag_error(session_id, f"unwind incomplete for {', '.join(leg.symbol for leg in still_naked)}; position still tracked")
+            return
+        if keep > 0:
+            await self._event(session_id, "entry_reduced", f"entered with {keep} contracts per leg instead of {target}", level="warning")
+            await self._mark_open(session_id, legs, quantity=keep)
+            return
+        await self._close_session(session_id, "entry_failed")
+        self.engine.alerts.emit("entry_failed", f"entry failed for strategy {self.strategy_id}; any filled leg was unwound", level="error",
+                                strategy_id=self.strategy_id, session_id=session_id)
+
+    async def _mark_open(self, session_id: str, legs: list[Leg], quantity: int | None = None) -> None:
+        async with self.engine.sessionmaker() as db:
+            session = await db.get(TradingSession, session_id)
+            assert session is not None
+            for leg in (await db.scalars(select(Leg).where(Leg.session_id == session_id))).all():
+                leg.status = "open" if leg.entry_qty - leg.exit_qty > 0 else "closed"
+            session.status = "open"
+            session.opened_at = self.now()
+            credit = sum((leg.entry_price or Decimal(0)) * leg.contract_value * leg.entry_qty for leg in legs)
+            session.credit = credit
+            strategy = await self._load(db)
+            if strategy.state == "entering":
+                strategy.state = "open"
+            strategy.state_detail = "legs open"
+            db.add(_event(self.strategy_id, session_id, "entered", f"strangle open, credit {credit:.4f} USD", credit=str(credit)))
+            await db.commit()
+        self.engine.alerts.emit("entry", f"strategy {self.strategy_id} entered: credit {credit:.2f} USD", strategy_id=self.strategy_id, session_id=session_id)
+        self.engine.hub.publish(f"runtime:{self.strategy_id}", {"state": "open", "session_id": session_id})
+
+    # --- order execution -----------------------------------------------------------------------
+    async def _execute_leg(self, exchange: Exchange, cfg: StrategyConfig, session_id: str, leg_id: int, side: str, qty: int,
+                           *, purpose: str, urgent: bool) -> int:
+        """Sell (entry) or buy back (exit/unwind) `qty` contracts of one leg; returns contracts filled."""
+        remaining = qty
+        execution = cfg.execution
+        attempts = 0 if urgent else execution.limit_attempts
+        anchor: Decimal | None = None
+        async with self.engine.sessionmaker() as db:
+            leg = await db.get(Leg, leg_id)
+            assert leg is not None
+            symbol = leg.symbol
+        tick_size = Decimal("0.1")
+        with contextlib.suppress(Exception):
+            for inst in await exchange.instruments(cfg.underlying):
+                if inst.symbol == symbol:
+                    tick_size = inst.tick_size
+                    break
+        for attempt in range(attempts):
+            if remaining <= 0:
+                break
+            ticker = await exchange.ticker(symbol)
+            price = limit_price_for_attempt(side, ticker.best_bid, ticker.best_ask, ticker.mark, attempt, execution.limit_attempts,  # type: ignore[arg-type]
+                                            execution.max_slippage_pct, tick_size, anchor_price=anchor)
+            if anchor is None:
+                anchor = limit_price_for_attempt(side, ticker.best_bid, ticker.best_ask, ticker.mark, 0, execution.limit_attempts,  # type: ignore[arg-type]
+                                                 execution.max_slippage_pct, tick_size)
+            filled = await self._place_and_wait(exchange, session_id, leg_id, symbol, side, remaining, "limit", price, purpose,
+                                                attempt, timeout_s=execution.attempt_timeout_s)
+            remaining -= filled
+        if remaining > 0 and (urgent or execution.market_fallback or purpose in ("exit", "unwind")):
+            filled = await self._place_and_wait(exchange, session_id, leg_id, symbol, side, remaining, "market", None, purpose,
+                                                attempts, timeout_s=execution.attempt_timeout_s)
+            remaining -= filled
+        return qty - remaining
+
+    async def _place_and_wait(self, exchange: Exchange, session_id: str, leg_id: int, symbol: str, side: str, size: int,
+                              order_type: str, price: Decimal | None, purpose: str, attempt: int, *, timeout_s: float) -> int:
+        reduce_only = side == "buy"
+        tif = "ioc" if order_type == "market" else "gtc"
+        client_order_id = new_client_order_id()
+        # 1. Intent first: after a crash, this row is how we find the order again.
+        async with self.engine.sessionmaker() as db:
+            row = EngineOrder(session_id=session_id, leg_id=leg_id, client_order_id=client_order_id, purpose=purpose, symbol=symbol,
+                              side=side, order_type=order_type, time_in_force=tif, reduce_only=reduce_only, limit_price=price,
+                              size=size, state="intent", attempt=attempt, created_at=utcnow(), updated_at=utcnow())
+            db.add(row)
+            await db.commit()
+            order_row_id = row.id
+        request = OrderRequest(symbol=symbol, side=side, size=size, order_type=order_type, limit_price=price,  # type: ignore[arg-type]
+                               time_in_force=tif, reduce_only=reduce_only, client_order_id=client_order_id)
+        try:
+            order = await exchange.place_order(request)
+        except OrderRejected as exc:
+            await self._update_order(order_row_id, None, state="rejected", error=f"{exc.code}: {exc}")
+            await self._event(session_id, "order_rejected", f"{side} {size} {symbol} rejected: {exc.code}", level="warning",
+                              client_order_id=client_order_id, code=exc.code)
+            return 0
+        except ExchangeError as exc:
+            # Unknown outcome: look the order up by its id instead of guessing (never place twice).
+            order = await exchange.get_order_by_client_id(client_order_id)
+            if order is None:
+                await self._update_order(order_row_id, None, state="cancelled", error=f"not placed: {exc}")
+                return 0
+        await self._update_order(order_row_id, order)
+        await self._event(session_id, "order_placed", f"{purpose} {side} {size} {symbol} {order_type}{'' if price is None else ' @ ' + str(price)}: {order.state}",
+                          client_order_id=client_order_id, purpose=purpose, attempt=attempt)
+        deadline = self.now() + timedelta(seconds=timeout_s)
+        while order.state in ("open", "pending") and self.now() < deadline:
+            await self._wait(ORDER_POLL_SECONDS)
+            order = await exchange.get_order_by_client_id(client_order_id) or order
+            await self._update_order(order_row_id, order)
+        if order.state in ("open", "pending"):
+            with contextlib.suppress(ExchangeError):
+                order = await exchange.cancel_order(client_order_id=client_order_id, symbol=symbol)
+            order = await exchange.get_order_by_client_id(client_order_id) or order
+            await self._update_order(order_row_id, order)
+        return order.filled_size
+
+    async def _update_order(self, order_row_id: int, order: Order | None, *, state: str | None = None, error: str | None = None) -> None:
+        """Mirror the exchange's view of an order, book new fills and roll them into the leg."""
+        async with self.engine.sessionmaker() as db:
+            row = await db.get(EngineOrder, order_row_id)
+            assert row is not None
+            if order is not None:
+                row.exchange_order_id = order.id
+                new_filled = order.filled_size
+                if new_filled > row.filled_size:
+                    delta_qty = new_filled - row.filled_size
+                    avg_new = order.average_fill_price or Decimal(0)
+                    prev_notional = (row.avg_fill_price or Decimal(0)) * row.filled_size
+                    fill_price = ((avg_new * new_filled) - prev_notional) / delta_qty if delta_qty else avg_new
+                    fee = (order.paid_commission or Decimal(0)) - row.fees
+                    db.add(EngineFill(order_id=row.id, session_id=row.session_id, exchange_fill_id=f"{order.id}:{new_filled}",
+                                      symbol=row.symbol, side=row.side, size=delta_qty, price=fill_price, fee=fee, created_at=self.now()))
+                    leg = await db.get(Leg, row.leg_id)
+                    assert leg is not None
+                    if row.side == "sell":
+                        total = (leg.entry_price or Decimal(0)) * leg.entry_qty + fill_price * delta_qty
+                        leg.entry_qty += delta_qty
+                        leg.entry_price = total / leg.entry_qty
+                    else:
+                        total = (leg.exit_price or Decimal(0)) * leg.exit_qty + fill_price * delta_qty
+                        leg.exit_qty += delta_qty
+                        leg.exit_price = total / leg.exit_qty
+                    leg.fees += fee
+                    row.fees = order.paid_commission or Decimal(0)
+                    row.filled_size = new_filled
+                    row.avg_fill_price = order.average_fill_price
+                row.state = order.state
+            if state is not None:
+                row.state = state
+            if error is not None:
+                row.error = error
+            row.updated_at = utcnow()
+            await db.commit()
+        self.engine.hub.publish("orders", {"strategy_id": self.strategy_id, "order_id": order_row_id, "state": row.state})
+
+    # --- monitoring and exits ------------------------------------------------------------------
+    async def _reconcile(self, session_id: str, exchange: Exchange) -> bool:
+        """After a restart: settle every order we wrote, then check the exchange agrees with our legs."""
+        async with self.engine.sessionmaker() as db:
+            pending = (await db.scalars(select(EngineOrder).where(EngineOrder.session_id == session_id, EngineOrder.state.in_(("intent", "open", "pending"))))).all()
+        for row in pending:
+            order = await exchange.get_order_by_client_id(row.client_order_id)
+            if order is None:
+                await self._update_order(row.id, None, state="cancelled", error="never reached the exchange (restart)")
+                continue
+            if order.state in ("open", "pending"):
+                with contextlib.suppress(ExchangeError):
+                    order = await exchange.cancel_order(client_order_id=row.client_order_id, symbol=row.symbol)
+                order = await exchange.get_order_by_client_id(row.client_order_id) or order
+            await self._update_order(row.id, order)
+        # Positions: what all our active sessions expect per symbol, versus the exchange.
+        async with self.engine.sessionmaker() as db:
+            legs = (await db.scalars(select(Leg).join(TradingSession).where(TradingSession.status.in_(("entering", "open", "exiting")),
+                                                                               TradingSession.mode == (await db.get(TradingSession, session_id)).mode))).all()  # type: ignore[union-attr]
+        expected: dict[str, int] = {}
+        for leg in legs:
+            expected[leg.symbol] = expected.get(leg.symbol, 0) - (leg.entry_qty - leg.exit_qty)
+        actual = {p.symbol: p.size for p in await exchange.positions()}
+        mismatched = {s: (q, actual.get(s, 0)) for s, q in expected.items() if actual.get(s, 0) != q}
+        if mismatched:
+            detail = "; ".join(f"{s}: engine expects {e}, exchange has {a}" for s, (e, a) in mismatched.items())
+            await self._flag_error(session_id, f"position mismatch after restart: {detail}")
+            return False
+        await self._event(session_id, "reconciled", "orders and positions reconciled with the exchange")
+        return True
+
+    async def _flag_error(self, session_id: str, message: str) -> None:
+        async with self.engine.sessionmaker() as db:
+            session = await db.get(TradingSession, session_id)
+            if session is not None:
+                session.status = "error"
+                session.error = message
+            strategy = await self._load(db)
+            strategy.state = "error"
+            strategy.state_detail = message
+            db.add(_event(self.strategy_id, session_id, "session_error", message, level="error"))
+            await db.commit()
+        logger.error(message, extra={"event": "session_error", "session_id": session_id})
+        self.engine.alerts.emit("error", f"strategy {self.strategy_id}: {message}", level="error", strategy_id=self.strategy_id, session_id=session_id)
+        self.engine.hub.publish(f"runtime:{self.strategy_id}", {"state": "error", "detail": message})
+
+    async def _manage_session(self, session_id: str) -> None:
+        async with self.engine.sessionmaker() as db:
+            session = await db.get(TradingSession, session_id)
+            assert session is not None
+            cfg = parse_config(session.config_json)
+            status = session.status
+        exchange = self.engine.exchange_for(cfg)
+        with log_context(session_id=session_id):
+            if not await self._reconcile(session_id, exchange):
+                return
+            if status == "entering":
+                await self._finish_entry(session_id, cfg, exchange)
+                return
+            if status == "exiting":
+                async with self.engine.sessionmaker() as db:
+                    reason = (await db.get(TradingSession, session_id)).exit_reason or "manual_stop"  # type: ignore[union-attr]
+                await self._exit(session_id, cfg, exchange, reason, urgent=EXIT_URGENCY.get(reason, "normal") == "market")  # type: ignore[arg-type]
+                return
+            await self._monitor(session_id, cfg, exchange)
+
+    def _position_state(self, session: TradingSession, legs: list[Leg], day_realized: Decimal) -> PositionState:
+        call = next(leg for leg in legs if leg.kind == "call")
+        put = next(leg for leg in legs if leg.kind == "put")
+        return PositionState(
+            call_entry_price=call.entry_price or Decimal(0), put_entry_price=put.entry_price or Decimal(0),
+            quantity=call.entry_qty - call.exit_qty, contract_value=call.contract_value, entered_at=session.opened_at or session.entry_started_at,
+            expiry=session.expiry, exit_deadline=session.exit_deadline,
+            trailing=TrailingState(peak_profit_pct=session.peak_profit_pct, lock_pct=session.trailing_lock_pct),
+            day_realized_pnl=day_realized,
+        )
+
+    async def _monitor(self, session_id: str, cfg: StrategyConfig, exchange: Exchange) -> None:
+        legs = await self._legs(session_id)
+        symbols = [leg.symbol for leg in legs]
+        stream = exchange.ticks(symbols)
+        next_tick: asyncio.Future[Ticker] | None = None
+        try:
+            while True:
+                actions = self._take_actions()
+                if any(a in ("stop", "flatten", "kill") for a in actions):
+                    reason = {"stop": "manual_stop", "flatten": "flatten", "kill": "kill_switch"}[
+                        next(a for a in ("kill", "flatten", "stop") if a in actions)
+                    ]
+                    await self._exit(session_id, cfg, exchange, reason, urgent=reason != "manual_stop")  # type: ignore[arg-type]
+                    return
+                if next_tick is None or next_tick.done():
+                    next_tick = asyncio.ensure_future(stream.__anext__())
+                got = await self._wait_tick(next_tick)
+                if got is not None:
+                    self.quotes[got.symbol] = LiveQuote(got, self.now())
+                    next_tick = None
+                # Stalled or missing quotes: read them directly so exits never wait on a silent feed.
+                for symbol in symbols:
+                    q = self.quotes.get(symbol)
+                    if q is None or (self.now() - q.received_at).total_seconds() > STALL_SECONDS:
+                        with contextlib.suppress(ExchangeError):
+                            self.quotes[symbol] = LiveQuote(await exchange.ticker(symbol), self.now())
+                if all(s in self.quotes for s in symbols):
+                    decision = await self._evaluate(session_id, cfg)
+                    if decision is not None:
+                        await self._exit(session_id, cfg, exchange, decision.reason, urgent=decision.urgency == "market", message=decision.message)
+                        return
+        finally:
+            if next_tick is not None and not next_tick.done():
+                next_tick.cancel()
+            with contextlib.suppress(Exception):
+                await stream.aclose()  # type: ignore[attr-defined]
+
+    async def _wait_tick(self, next_tick: asyncio.Future[Ticker]) -> Ticker | None:
+        if self.signals.wake.is_set():
+            return None
+        sleeper = asyncio.ensure_future(self.clock.sleep(STALL_SECONDS))
+        waker = asyncio.ensure_future(self.signals.wake.wait())
+        self.idle.set()
+        try:
+            await asyncio.wait({next_tick, sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self.idle.clear()
+            sleeper.cancel()
+            waker.cancel()
+        if next_tick.done() and not next_tick.cancelled():
+            exc = next_tick.exception()
+            if exc is not None:
+                if isinstance(exc, StopAsyncIteration):
+                    raise EngineError("tick stream ended")
+                logger.warning("tick stream error", extra={"event": "tick_stream_error", "error": str(exc)})
+                return None
+            return next_tick.result()
+        return None
+
+    async def _evaluate(self, session_id: str, cfg: StrategyConfig) -> Any:
+        async with self.engine.sessionmaker() as db:
+            session = await db.get(TradingSession, session_id)
+            assert session is not None
+            legs = list((await db.scalars(select(Leg).where(Leg.session_id == session_id).order_by(Leg.id))).all())
+            day_rows = (await db.scalars(select(TradingSession.net_pnl).where(
+                TradingSession.strategy_id == self.strategy_id, TradingSession.trading_day == session.trading_day, TradingSession.status == "closed"))).all()
+            position = self._position_state(session, legs, sum(day_rows, Decimal(0)))
+            call = next(leg for leg in legs if leg.kind == "call")
+            put = next(leg for leg in legs if leg.kind == "put")
+            market = MarketState(call_mark=self.quotes[call.symbol].ticker.mark, put_mark=self.quotes[put.symbol].ticker.mark)
+            evaluation = evaluate_exit(position, market, cfg, self.now())
+            if evaluation.trailing != position.trailing:
+                if evaluation.trailing.lock_pct != position.trailing.lock_pct:
+                    db.add(_event(self.strategy_id, session_id, "trailing_lock_moved",
+                                  f"trailing stop now locks {evaluation.trailing.lock_pct}% of credit (peak {evaluation.trailing.peak_profit_pct:.1f}%)"))
+                    self.engine.alerts.emit("stop_moved", f"strategy {self.strategy_id}: trailing lock moved to {evaluation.trailing.lock_pct}% of credit",
+                                            strategy_id=self.strategy_id, session_id=session_id)
+                session.peak_profit_pct = evaluation.trailing.peak_profit_pct
+                session.trailing_lock_pct = evaluation.trailing.lock_pct
+                await db.commit()
+            levels = trailing_levels(position, market, cfg, self.now())
+        self.last_levels = msgspec.to_builtins(levels, enc_hook=str)
+        self.last_pnl = msgspec.to_builtins(evaluation.pnl, enc_hook=str)
+        self.engine.hub.publish(f"runtime:{self.strategy_id}", {"tick": True, "pnl": self.last_pnl, "levels": self.last_levels,
+                                                               "quotes": {s: _quote_dict(q.ticker) for s, q in self.quotes.items()}})
+        if cfg.daily_loss_limit_usd is not None or True:
+            await self._check_account_loss(evaluation.pnl.pnl_usd)
+        return evaluation.decision
+
+    async def _check_account_loss(self, open_pnl: Decimal) -> None:
+        async with self.engine.sessionmaker() as db:
+            risk = await db.get(RiskState, 1)
+            if risk is None or risk.daily_loss_limit_usd is None or risk.breaker_tripped_at is not None:
+                return
+            start_of_day = self.now().replace(hour=0, minute=0, second=0, microsecond=0)
+            realized = sum((await db.scalars(select(TradingSession.net_pnl).where(TradingSession.closed_at >= start_of_day))).all(), Decimal(0))
+        total = realized + open_pnl
+        if total <= -risk.daily_loss_limit_usd:
+            asyncio.get_running_loop().create_task(self.engine.trip_breaker(f"realised+unrealised {total:.2f} USD <= -{risk.daily_loss_limit_usd}"))
+
+    async def _exit(self, session_id: str, cfg: StrategyConfig, exchange: Exchange, reason: str, *, urgent: bool, message: str = "") -> None:
+        # Persist the decision first: a restart continues this exit instead of re-deciding.
+        async with self.engine.sessionmaker() as db:
+            session = await db.get(TradingSession, session_id)
+            assert session is not None
+            if session.status != "exiting":
+                session.status = "exiting"
+                session.exit_reason = reason
+                db.add(_event(self.strategy_id, session_id, "exit_triggered", message or f"exit: {reason}", reason=reason))
+            strategy = await self._load(db)
+            if strategy.state in ("open", "paused", "entering"):
+                strategy.state = "exiting"
+            strategy.state_detail = f"exiting ({reason})"
+            await db.commit()
+        self.engine.hub.publish(f"runtime:{self.strategy_id}", {"state": "exiting", "reason": reason})
+        for round_no in range(EXIT_ROUNDS):
+            legs = await self._legs(session_id)
+            open_legs = [leg for leg in legs if leg.entry_qty - leg.exit_qty > 0]
+            if not open_legs:
+                break
+            await asyncio.gather(*(
+                self._execute_leg(exchange, cfg, session_id, leg.id, "buy", leg.entry_qty - leg.exit_qty, purpose="exit", urgent=urgent or round_no > 0)
+                for leg in open_legs
+            ), return_exceptions=True)
+            if round_no:
+                await self._event(session_id, "exit_retry", f"exit round {round_no + 1}: legs not yet flat", level="warning")
+        legs = await self._legs(session_id)
+        if any(leg.entry_qty - leg.exit_qty > 0 for leg in legs):
+            await self._flag_error(session_id, "exit incomplete after retries; legs still open and tracked")
+            return
+        await self._close_session(session_id, reason)
+
+    async def _close_session(self, session_id: str, reason: str) -> None:
+        async with self.engine.sessionmaker() as db:
+            session = await db.get(TradingSession, session_id)
+            assert session is not None
+            legs = (await db.scalars(select(Leg).where(Leg.session_id == session_id))).all()
+            credit = sum(((leg.entry_price or Decimal(0)) * leg.contract_value * leg.entry_qty for leg in legs), Decimal(0))
+            debit = sum(((leg.exit_price or Decimal(0)) * leg.contract_value * leg.exit_qty for leg in legs), Decimal(0))
+            fees = sum((leg.fees for leg in legs), Decimal(0))
+            for leg in legs:
+                leg.status = "closed" if leg.entry_qty > 0 else "failed"
+            session.credit, session.debit, session.fees = credit, debit, fees
+            session.gross_pnl = credit - debit
+            session.net_pnl = session.gross_pnl - fees  # the one place net is derived
+            session.status = "closed"
+            session.exit_reason = session.exit_reason or reason
+            session.closed_at = self.now()
+            strategy = await self._load(db)
+            stop_after = strategy.state == "exiting" and reason in ("manual_stop", "flatten", "kill_switch")
+            strategy.state = "closed" if stop_after else ("paused" if strategy.state == "paused" else "waiting")
+            strategy.state_detail = f"last session closed ({session.exit_reason})"
+            db.add(_event(self.strategy_id, session_id, "session_closed",
+                          f"closed ({session.exit_reason}): net {session.net_pnl:.4f} USD (gross {session.gross_pnl:.4f}, fees {fees:.4f})",
+                          reason=session.exit_reason, net_pnl=str(session.net_pnl)))
+            await db.commit()
+            net, final_reason, new_state = session.net_pnl, session.exit_reason, strategy.state
+        self.quotes.clear()
+        self.last_levels = None
+        self.last_pnl = None
+        if final_reason != "entry_failed":
+            self.engine.alerts.emit("exit", f"strategy {self.strategy_id} exited ({final_reason}): net {net:.2f} USD",
+                                    strategy_id=self.strategy_id, session_id=session_id, reason=final_reason)
+        self.engine.hub.publish(f"runtime:{self.strategy_id}", {"state": new_state, "session_closed": session_id})
+
+    # --- runtime view ----------------------------------------------------------------------------
+    async def snapshot(self) -> dict[str, Any]:
+        async with self.engine.sessionmaker() as db:
+            strategy = await db.get(Strategy, self.strategy_id)
+            if strategy is None:
+                raise LookupError(f"strategy {self.strategy_id} not found")
+            session = await db.scalar(select(TradingSession).where(TradingSession.strategy_id == self.strategy_id)
+                                      .order_by(TradingSession.created_at.desc()))
+            legs = list((await db.scalars(select(Leg).where(Leg.session_id == session.id).order_by(Leg.id))).all()) if session else []
+            orders = list((await db.scalars(select(EngineOrder).where(EngineOrder.session_id == session.id, EngineOrder.state.in_(("intent", "open", "pending")))))
+                          .all()) if session else []
+            events = list((await db.scalars(select(SessionEvent).where(SessionEvent.strategy_id == self.strategy_id)
+                                            .order_by(SessionEvent.id.desc()).limit(20))).all())
+        cfg = parse_config(strategy.config_json)
+        now = self.now()
+        active = session is not None and session.status in ACTIVE_SESSION_STATUSES
+        spot = None
+        with contextlib.suppress(Exception):
+            spot = str(await self.engine.exchange_for(cfg).spot(cfg.underlying))
+        leg_views = []
+        for leg in legs if active else []:
+            q = self.quotes.get(leg.symbol)
+            t = q.ticker if q else None
+            open_qty = leg.entry_qty - leg.exit_qty
+            pnl = ((leg.entry_price or Decimal(0)) - t.mark) * leg.contract_value * open_qty if t and leg.entry_price is not None else None
+            leg_views.append({
+                "symbol": leg.symbol, "kind": leg.kind, "strike": str(leg.strike), "quantity": open_qty, "status": leg.status,
+                "entry_price": None if leg.entry_price is None else str(leg.entry_price),
+                "mark": str(t.mark) if t else None, "best_bid": str(t.best_bid) if t and t.best_bid is not None else None,
+                "best_ask": str(t.best_ask) if t and t.best_ask is not None else None, "delta": t.delta if t else leg.entry_delta,
+                "pnl": None if pnl is None else str(pnl),
+            })
+        return {
+            "strategy_id": strategy.id, "name": strategy.name, "state": strategy.state, "detail": strategy.state_detail,
+            "mode": cfg.mode, "underlying": cfg.underlying, "version": strategy.version, "run_version": strategy.run_version,
+            "now": now.isoformat(), "spot": spot,
+            "countdowns": {
+                "to_entry_s": (self.next_entry_at - now).total_seconds() if self.next_entry_at and not active else None,
+                "to_exit_s": (session.exit_deadline - now).total_seconds() if active and session else None,
+                "to_expiry_s": (session.expiry - now).total_seconds() if active and session else None,
+            },
+            "session": None if session is None else {
+                "id": session.id, "status": session.status, "credit": str(session.credit), "net_pnl": str(session.net_pnl),
+                "exit_reason": session.exit_reason, "expiry": session.expiry.isoformat(), "exit_deadline": session.exit_deadline.isoformat(),
+                "opened_at": session.opened_at.isoformat() if session.opened_at else None, "error": session.error,
+            },
+            "legs": leg_views,
+            "pnl": self.last_pnl if active else None,
+            "levels": self.last_levels if active else None,
+            "open_orders": [{"client_order_id": o.client_order_id, "symbol": o.symbol, "side": o.side, "size": o.size,
+                             "filled": o.filled_size, "limit_price": None if o.limit_price is None else str(o.limit_price),
+                             "state": o.state, "purpose": o.purpose} for o in orders],
+            "events": [{"timestamp": e.timestamp.isoformat(), "kind": e.kind, "level": e.level, "message": e.message} for e in events],
+        }
+
+
+def _quote_dict(t: Ticker) -> dict[str, Any]:
+    return {"mark": str(t.mark), "best_bid": None if t.best_bid is None else str(t.best_bid),
+            "best_ask": None if t.best_ask is None else str(t.best_ask), "delta": t.delta}
+
+
+EngineFactory = Callable[..., StrategyEngine]
