@@ -24,6 +24,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.types import ControllerRouterHandler
 
 from deltaplane import __version__
+from deltaplane.analytics.controllers import AnalyticsController
 from deltaplane.auth.controllers import AuthController, UserController
 from deltaplane.auth.middleware import AuthMiddleware
 from deltaplane.auth.services import WsTicketStore, ensure_initial_admin
@@ -43,6 +44,7 @@ from deltaplane.strategy.controllers import (
     MarketController,
     StrategyController,
 )
+from deltaplane.strategy.history import SessionsController
 from deltaplane.strategy.lifespan import strategy_lifespan
 from deltaplane.system.controllers import SystemController
 from deltaplane.system.spa import serve_spa
@@ -64,6 +66,8 @@ def api_route_handlers() -> list[ControllerRouterHandler]:
         EngineController,
         MarketController,
         ExchangeController,
+        SessionsController,
+        AnalyticsController,
     ]
 
 

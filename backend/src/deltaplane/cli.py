@@ -81,8 +81,12 @@ def _openapi(args: argparse.Namespace) -> int:
     os.environ.setdefault("LOG_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / "deltaplane-openapi-logs"))
     from deltaplane.app import create_app
 
+    import msgspec
+
     schema = create_app().openapi_schema.to_schema()
-    text = json.dumps(schema, indent=2, sort_keys=True) + "\n"
+    # Round-trip through msgspec: defaults may be msgspec Structs that json cannot encode.
+    plain = msgspec.json.decode(msgspec.json.encode(schema, enc_hook=str))
+    text = json.dumps(plain, indent=2, sort_keys=True) + "\n"
     if args.out:
         Path(args.out).write_text(text)
     else:

@@ -106,10 +106,12 @@ async def test_spa_is_served_with_deep_link_fallback_and_asset_caching(tmp_path)
     async with AsyncTestClient(app=app) as c:
         root = await c.get("/")
         assert root.status_code == 200 and "root" in root.text and root.headers["cache-control"] == "no-cache"
+        assert root.headers["content-type"].startswith("text/html")
         deep = await c.get("/strategies/42")
         assert deep.status_code == 200 and "root" in deep.text
         asset = await c.get("/assets/app-abc123.js")
         assert asset.status_code == 200 and "immutable" in asset.headers["cache-control"]
+        assert "javascript" in asset.headers["content-type"]
         assert (await c.get("/assets/missing.js")).status_code == 404
         assert (await c.get("/api/nothing-here")).status_code in (401, 404)
         traversal = await c.get("/..%2f..%2fetc%2fpasswd")

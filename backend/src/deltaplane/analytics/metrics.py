@@ -124,9 +124,9 @@ class BreakdownRow(msgspec.Struct, frozen=True, kw_only=True):
 class UnrealizedStats(msgspec.Struct, frozen=True, kw_only=True):
     open_sessions: int
     credit: Decimal
-    unrealized_pnl: Decimal  # before fees
+    unrealized_pnl: Decimal | None  # before fees; None when no marks are known (API without marks)
     fees: Decimal
-    net_unrealized_pnl: Decimal
+    net_unrealized_pnl: Decimal | None
 
 
 class DailyPnl(msgspec.Struct, frozen=True, kw_only=True):
@@ -630,6 +630,18 @@ def _zone_name(tz: str | tzinfo) -> tuple[ZoneInfo, str]:
     return zone, zone.key
 
 
+def _select(
+    trades: Iterable[TradeRecord],
+    start: datetime | None,
+    end: datetime | None,
+    strategy_id: str | None,
+    presorted: bool,
+) -> Sequence[TradeRecord]:
+    if presorted:
+        return trades if isinstance(trades, Sequence) else list(trades)
+    return filter_trades(trades, start=start, end=end, strategy_id=strategy_id)
+
+
 def compute_summary(
     trades: Iterable[TradeRecord],
     open_positions: Iterable[OpenPosition] = (),
@@ -639,10 +651,14 @@ def compute_summary(
     end: datetime | None = None,
     starting_capital: Decimal = ZERO,
     strategy_id: str | None = None,
+    presorted: bool = False,
 ) -> Summary:
-    """Every headline metric for trades closed in ``[start, end)``; open sessions reported apart."""
+    """Every headline metric for trades closed in ``[start, end)``; open sessions reported apart.
+
+    ``presorted=True`` promises ``trades`` is already exactly the selection, sorted by
+    ``(closed_at, session_id)`` (the API's cached ledger slice): no filtering or sorting is redone."""
     zone, zone_name = _zone_name(tz)
-    selected = filter_trades(trades, start=start, end=end, strategy_id=strategy_id)
+    selected = _select(trades, start, end, strategy_id, presorted)
     nets = [t.net_pnl for t in selected]
     n = len(selected)
     gross = sum((t.gross_pnl for t in selected), ZERO)
@@ -719,10 +735,11 @@ def compute_history(
     starting_capital: Decimal = ZERO,
     strategy_id: str | None = None,
     rolling_window: int = DEFAULT_ROLLING_WINDOW,
+    presorted: bool = False,
 ) -> History:
-    """Chart series for trades closed in ``[start, end)``."""
+    """Chart series for trades closed in ``[start, end)`` (``presorted`` as in compute_summary)."""
     zone, zone_name = _zone_name(tz)
-    selected = filter_trades(trades, start=start, end=end, strategy_id=strategy_id)
+    selected = _select(trades, start, end, strategy_id, presorted)
     curve = equity_curve(selected, starting_capital)
     return History(
         start=start.astimezone(UTC) if start else None,

@@ -30,6 +30,7 @@ def serve_spa(request: Request, path: str = "") -> Response | File:
         immutable = clean.startswith("assets/")
         return File(
             file,
+            filename=file.name,  # gives the right Content-Type (text/javascript, text/css, ...)
             content_disposition_type="inline",
             headers={"Cache-Control": "public, max-age=31536000, immutable" if immutable else "no-cache"},
         )
@@ -38,4 +39,4 @@ def serve_spa(request: Request, path: str = "") -> Response | File:
     index = dist / "index.html"
     if not index.is_file():
         raise NotFoundException("the SPA is not built: run `make build` (or `make run`, which builds it)")
-    return File(index, content_disposition_type="inline", headers={"Cache-Control": "no-cache"})
+    return File(index, filename="index.html", content_disposition_type="inline", headers={"Cache-Control": "no-cache"})
