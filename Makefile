@@ -46,10 +46,10 @@ test-backend: $(VENV_STAMP) system-deps
 	cd backend && .venv/bin/python -m pytest
 
 test-frontend: $(NODE_STAMP) $(VENV_STAMP)
-	cd frontend && npm run check:api && npm run typecheck && npm test
+	cd frontend && npm run check:api && npm run lint && npm run typecheck && npm test
 
 test-e2e: build system-deps
-	cd frontend && npm run e2e
+	cd frontend && E2E_SKIP_BUILD=1 npm run e2e
 
 test: ## run every test: backend, frontend unit, browser end-to-end
 	$(MAKE) test-backend

@@ -1,0 +1,171 @@
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const artifacts = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
+mkdirSync(artifacts, { recursive: true });
+
+const baseURL = () => {
+  const url = process.env.E2E_BASE_URL;
+  if (!url) throw new Error('E2E_BASE_URL missing: global setup did not run');
+  return url;
+};
+const ADMIN_PASSWORD = () => process.env.E2E_ADMIN_PASSWORD ?? '';
+const VIEWER = { username: 'vera.viewer', password: 'viewer-pass-456', newPassword: 'viewer-pass-789' };
+
+const LAPTOP = { width: 1366, height: 768 };
+const PHONE = { width: 390, height: 844 };
+
+async function signIn(page: Page, username: string, password: string) {
+  await page.goto(`${baseURL()}/`);
+  await expect(page).toHaveURL(/\/login$/);
+  await page.getByLabel('Username').fill(username);
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(password);
+  await page.getByRole('textbox', { name: 'Password', exact: true }).press('Enter');
+  await expect(page.getByTestId('product-name')).toBeVisible();
+}
+
+async function openContext(browser: Browser, viewport: { width: number; height: number }, colorScheme: 'light' | 'dark') {
+  const context = await browser.newContext({ viewport, colorScheme, reducedMotion: 'reduce', baseURL: baseURL() });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    // expected 4xx answers (wrong password, validation) are logged by the browser; anything else is a bug
+    if (m.type() === 'error' && !/the server responded with a status of 4\d\d/.test(m.text())) errors.push(m.text());
+  });
+  return { context, page, errors };
+}
+
+test('admin creates a viewer; viewer cannot see Users; screenshots in light/dark, laptop/phone', async ({ browser }) => {
+  // ---- admin, laptop, light ----
+  const admin = await openContext(browser, LAPTOP, 'light');
+  const page = admin.page;
+  await page.goto(`${baseURL()}/login`);
+  await page.screenshot({ path: join(artifacts, 'login-laptop-light.png') });
+
+  // wrong password shows the server's detail
+  await page.getByLabel('Username').fill('admin');
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('login-error')).toContainText('invalid username or password');
+
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(ADMIN_PASSWORD());
+  await page.getByRole('textbox', { name: 'Password', exact: true }).press('Enter');
+  await expect(page.getByTestId('product-name')).toHaveText('Deltaplane');
+  await expect(page.getByTestId('health-indicator')).toHaveAttribute('data-state', 'ok');
+  await expect(page.getByTestId('role-badge')).toHaveText('admin');
+  await expect(page.getByTestId('nav-settings')).toBeVisible();
+  await expect(page.getByTestId('nav-users')).toBeVisible();
+  await expect(page).toHaveURL(/\/settings$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
+
+  // an API key: created, shown once, listed
+  await page.getByTestId('api-key-name').fill('e2e-script');
+  await page.getByTestId('api-key-name').press('Enter');
+  await expect(page.getByTestId('api-key-secret')).toBeVisible();
+  await page.getByRole('button', { name: 'I have copied it' }).click();
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await expect(page.getByRole('table', { name: 'API keys' })).toContainText('e2e-script');
+  await page.screenshot({ path: join(artifacts, 'settings-laptop-light.png'), fullPage: true });
+
+  // reload: the session is restored from the refresh cookie (token is memory-only)
+  await page.reload();
+  await expect(page.getByTestId('role-badge')).toHaveText('admin');
+  expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toMatch(/eyJ/);
+
+  // create a viewer
+  await page.getByTestId('nav-users').click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Users' })).toBeVisible();
+  await page.getByTestId('new-user').click();
+  await page.getByTestId('new-user-username').fill(VIEWER.username);
+  await page.getByTestId('new-user-password').fill('short');
+  await page.getByTestId('new-user-password').press('Enter');
+  await expect(page.getByText('must be at least 10 characters')).toBeVisible(); // field error from `fields`
+  await page.getByTestId('new-user-password').fill(VIEWER.password);
+  await page.getByTestId('new-user-password').press('Enter');
+  const row = page.getByTestId(`user-row-${VIEWER.username}`);
+  await expect(row).toBeVisible();
+  await expect(row).toContainText('viewer');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await page.screenshot({ path: join(artifacts, 'users-laptop-light.png'), fullPage: true });
+
+  // delete needs confirmation: open and cancel
+  await page.getByTestId(`user-actions-${VIEWER.username}`).click();
+  await page.getByRole('menuitem', { name: 'Delete…' }).click();
+  await expect(page.getByRole('dialog')).toContainText('cannot be undone');
+  await expect(page.getByRole('dialog')).toBeInViewport({ ratio: 1 });
+  await page.screenshot({ path: join(artifacts, 'users-confirm-laptop-light.png') });
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(row).toBeVisible();
+
+  // dark theme via the toggle (persisted)
+  await page.getByTestId('theme-toggle').click();
+  await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'dark');
+  await page.screenshot({ path: join(artifacts, 'users-laptop-dark.png'), fullPage: true });
+  await page.getByTestId('nav-settings').click();
+  await page.screenshot({ path: join(artifacts, 'settings-laptop-dark.png'), fullPage: true });
+
+  // sign out
+  await page.getByTestId('user-menu').click();
+  await page.getByTestId('logout').click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.reload();
+  await expect(page).toHaveURL(/\/login$/); // the refresh cookie is gone too
+  expect(admin.errors).toEqual([]);
+  await admin.context.close();
+
+  // ---- viewer, phone, dark (prefers-color-scheme on first visit) ----
+  const viewer = await openContext(browser, PHONE, 'dark');
+  const vp = viewer.page;
+  await vp.goto(`${baseURL()}/login`);
+  await expect(vp.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'dark');
+  await vp.screenshot({ path: join(artifacts, 'login-phone-dark.png') });
+  await signIn(vp, VIEWER.username, VIEWER.password);
+  await vp.getByTestId('user-menu').click();
+  await expect(vp.getByTestId('menu-role-badge')).toHaveText('viewer');
+  await vp.keyboard.press('Escape');
+  await vp.screenshot({ path: join(artifacts, 'settings-phone-dark.png'), fullPage: true });
+  await vp.getByTestId('nav-burger').click();
+  await expect(vp.getByTestId('nav-settings')).toBeInViewport({ ratio: 1 });
+  await vp.waitForTimeout(400); // let the burger/drawer transition settle for the screenshot
+  await expect(vp.getByTestId('nav-users')).toHaveCount(0);
+  await vp.screenshot({ path: join(artifacts, 'nav-phone-dark.png') });
+  // a deep link to an admin page lands on an allowed tab
+  await vp.goto(`${baseURL()}/users`);
+  await expect(vp).toHaveURL(/\/settings$/);
+  await expect(vp.getByTestId('nav-users')).toHaveCount(0);
+  // the viewer changes their password: every session is revoked, so back to the login page
+  await vp.getByRole('textbox', { name: 'Current password', exact: true }).fill(VIEWER.password);
+  await vp.getByRole('textbox', { name: 'New password', exact: true }).fill(VIEWER.newPassword);
+  await vp.getByRole('textbox', { name: 'Confirm new password', exact: true }).fill(VIEWER.newPassword);
+  await vp.getByRole('textbox', { name: 'Confirm new password', exact: true }).press('Enter');
+  await expect(vp).toHaveURL(/\/login$/);
+  await expect(vp.getByTestId('login-reason')).toContainText('Password changed');
+  await vp.getByLabel('Username').fill(VIEWER.username);
+  await vp.getByRole('textbox', { name: 'Password', exact: true }).fill(VIEWER.newPassword);
+  await vp.getByRole('textbox', { name: 'Password', exact: true }).press('Enter');
+  await expect(vp.getByTestId('product-name')).toBeVisible();
+  expect(viewer.errors).toEqual([]);
+  await viewer.context.close();
+
+  // ---- viewer, phone, light; admin, phone, light (Users table on a phone) ----
+  const light = await openContext(browser, PHONE, 'light');
+  await signIn(light.page, 'admin', ADMIN_PASSWORD());
+  await light.page.screenshot({ path: join(artifacts, 'settings-phone-light.png'), fullPage: true });
+  await light.page.goto(`${baseURL()}/users`);
+  await expect(light.page.getByTestId(`user-row-${VIEWER.username}`)).toBeVisible();
+  await light.page.screenshot({ path: join(artifacts, 'users-phone-light.png'), fullPage: true });
+  // change role, then delete (with confirmation)
+  const vrow = light.page.getByTestId(`user-row-${VIEWER.username}`);
+  await light.page.getByTestId(`user-actions-${VIEWER.username}`).click();
+  await light.page.getByRole('menuitem', { name: 'Make admin' }).click();
+  await expect(vrow).toContainText('admin');
+  await light.page.getByTestId(`user-actions-${VIEWER.username}`).click();
+  await light.page.getByRole('menuitem', { name: 'Delete…' }).click();
+  await light.page.getByTestId('confirm-action').click();
+  await expect(vrow).toHaveCount(0);
+  expect(light.errors).toEqual([]);
+  await light.context.close();
+});

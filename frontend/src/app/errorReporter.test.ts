@@ -1,0 +1,35 @@
+import { describe, expect, it, vi } from 'vitest';
+import { session } from '../api';
+import { tokenBody } from '../test/utils';
+import { flushClientErrors, reportClientError } from './errorReporter';
+
+describe('reportClientError', () => {
+  it('batches errors into one POST /api/logs/batch with the bearer token, and ignores a 404', async () => {
+    session.applyTokens(tokenBody('tok-9'));
+    const fetch = vi.fn(async () => new Response('{"error":"not_found"}', { status: 404 }));
+    reportClientError(new Error('boom'));
+    reportClientError('plain message', 'unhandled_rejection');
+    await expect(flushClientErrors(fetch as unknown as typeof globalThis.fetch)).resolves.toBeUndefined();
+    expect(fetch).toHaveBeenCalledTimes(1);
+    const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit];
+    expect(url).toBe('/api/logs/batch');
+    expect((init.headers as Record<string, string>).Authorization).toBe('Bearer tok-9');
+    const body = JSON.parse(init.body as string) as { entries: { message: string; event: string; level: string }[] };
+    expect(body.entries.map((e) => [e.event, e.message])).toEqual([
+      ['client_error', 'Error: boom'],
+      ['unhandled_rejection', 'plain message'],
+    ]);
+    // nothing left to send
+    await flushClientErrors(fetch as unknown as typeof globalThis.fetch);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    session.end(null, false);
+  });
+
+  it('never throws when offline', async () => {
+    reportClientError(new Error('x'));
+    const fetch = vi.fn(async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    await expect(flushClientErrors(fetch as unknown as typeof globalThis.fetch)).resolves.toBeUndefined();
+  });
+});
