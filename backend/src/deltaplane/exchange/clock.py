@@ -70,8 +70,6 @@ class RealClock:
         self._anchor_sim = start or datetime.now(UTC)
 
     def now(self) -> datetime:
-        if self.time_scale == 1.0 and self._anchor_sim is None:
-            return datetime.now(UTC)
         elapsed = (time.monotonic() - self._anchor_wall) * self.time_scale
         return self._anchor_sim + timedelta(seconds=elapsed)
 

@@ -62,11 +62,13 @@ class DeltaExchange:
     name = "delta"
 
     def __init__(self, rest: DeltaRestClient, *, environment: DeltaEnvironment, product_ttl_s: float = 300.0,
-                 place_attempts: int = 2, stream_options: dict[str, Any] | None = None):
+                 place_attempts: int = 2, lookup_before_place: bool = True,
+                 stream_options: dict[str, Any] | None = None):
         self.rest = rest
         self.environment = environment
         self.product_ttl_s = product_ttl_s
         self.place_attempts = place_attempts
+        self.lookup_before_place = lookup_before_place
         self.stream_options = dict(stream_options or {})
         self._products: dict[str, Instrument] = {}
         self._symbol_by_id: dict[int, str] = {}
@@ -192,7 +194,8 @@ class DeltaExchange:
             req.validate()
         except ValueError as exc:
             raise OrderRejected("bad_schema", {"schema_errors": [str(exc)]}) from None
-        if req.client_order_id in self._placed:  # idempotent: the first order, fresh
+        if self.lookup_before_place or req.client_order_id in self._placed:
+            # idempotent by client_order_id, also across restarts: one weight-1 read per order
             existing = await self.get_order_by_client_id(req.client_order_id)
             if existing is not None:
                 return existing

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -53,9 +52,9 @@ class TickerStream:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            # bounded: a socket stuck in its closing handshake must not hang shutdown
+            await asyncio.wait(self._tasks, timeout=2.0)
         self._tasks = []
 
     def _push(self, ticker: Ticker) -> None:
@@ -87,7 +86,8 @@ class TickerStream:
                                                               "connects": self.connects})
                     while True:
                         # heartbeats arrive every 30 s once enabled: silence beyond the timeout = dead
-                        raw = await asyncio.wait_for(ws.recv(), timeout=self.heartbeat_timeout_s)
+                        async with asyncio.timeout(self.heartbeat_timeout_s):
+                            raw = await ws.recv()
                         self._on_message(raw)
             except asyncio.CancelledError:
                 raise

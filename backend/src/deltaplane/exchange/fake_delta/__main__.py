@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import UTC, datetime
 
+from deltaplane.exchange.clock import SimulatedClock
 from deltaplane.exchange.fake_delta.server import FakeDeltaServer
 
 
 async def _run(args: argparse.Namespace) -> None:
-    server = FakeDeltaServer(api_keys={args.api_key: args.api_secret}, seed=args.seed)
+    # manual runs start the simulated market at the current time so listed expiries are upcoming
+    start = datetime.now(UTC).replace(microsecond=0)
+    server = FakeDeltaServer(api_keys={args.api_key: args.api_secret}, seed=args.seed, clock=SimulatedClock(start))
     await server.start(args.host, args.port)
     server.start_auto_ticks(args.tick_interval)
     print(f"fake Delta REST {server.base_url}  WS {server.ws_url}  key={args.api_key}", flush=True)
