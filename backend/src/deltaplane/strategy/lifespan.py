@@ -5,29 +5,16 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from decimal import Decimal
 from typing import Any
-
-import msgspec
 
 from deltaplane.core.services import AppServices
 from deltaplane.exchange.clock import RealClock
-from deltaplane.exchange.paper.exchange import PaperExchange
-from deltaplane.exchange.paper.market import BTC_SPEC, ETH_SPEC, PaperConfig
-from deltaplane.exchange.paper.store import SqlPaperStateStore
+from deltaplane.exchange.paper import SqlPaperStateStore, paper_exchange_from_settings
 from deltaplane.exchange.protocol import Exchange
-from deltaplane.settings import Settings
 from deltaplane.strategy.alerts import AlertService
 from deltaplane.strategy.engine import StrategyEngine
 
 logger = logging.getLogger("deltaplane.engine")
-
-
-def paper_config_from_settings(settings: Settings) -> PaperConfig:
-    btc = msgspec.structs.replace(BTC_SPEC, spot=settings.paper_btc_spot, vol=settings.paper_volatility, drift=settings.paper_drift)
-    eth = msgspec.structs.replace(ETH_SPEC, spot=settings.paper_eth_spot, vol=settings.paper_volatility, drift=settings.paper_drift)
-    return PaperConfig(seed=settings.paper_seed, initial_balance=Decimal(str(settings.paper_initial_balance)), underlyings=(btc, eth),
-                       tick_interval_s=settings.paper_tick_interval)
 
 
 @contextlib.asynccontextmanager
@@ -39,7 +26,7 @@ async def strategy_lifespan(services: AppServices) -> AsyncIterator[None]:
     exchanges: dict[str, Exchange] = dict(services.extras.get("exchanges") or {})
     owned: list[Exchange] = []
     if "paper" not in exchanges:
-        paper = await PaperExchange.open(paper_config_from_settings(settings), clock=clock, store=SqlPaperStateStore(services.sessionmaker))
+        paper = await paper_exchange_from_settings(settings, clock=clock, store=SqlPaperStateStore(services.sessionmaker))
         exchanges["paper"] = paper
         owned.append(paper)
     if "live" not in exchanges and settings.exchange == "delta":
