@@ -1,0 +1,93 @@
+"""Alerts reach a local webhook receiver (JSON and Telegram shapes); the daily-loss breaker trips."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from sqlalchemy import select
+
+from deltaplane.strategy.models import TradingSession
+from tests.engine.harness import Harness
+
+
+class Receiver:
+    """A loopback HTTP server that records every JSON body posted to it."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict] = []
+        received = self.bodies
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("content-length", 0))
+                received.append(json.loads(self.rfile.read(length)))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+async def _drain(h: Harness) -> None:
+    await h.app.state.services.extras["alerts"].drain()
+
+
+async def test_entry_and_exit_alerts_are_posted_as_json(tmp_path) -> None:
+    with Receiver() as rx:
+        async with Harness(tmp_path, alert_webhook_url=rx.url) as h:
+            sid = await h.create(exit_time="03:30")
+            await h.action(sid, "start")
+            await h.drive(h.state_is(sid, "waiting"), step=30)
+            await h.drive(h.state_is(sid, "open"), step=30)
+            await h.drive(h.state_is(sid, "waiting", "closed"), step=30)
+            await _drain(h)
+    kinds = [b["kind"] for b in rx.bodies]
+    assert "entry" in kinds and "exit" in kinds
+    exit_alert = next(b for b in rx.bodies if b["kind"] == "exit")
+    assert exit_alert["source"] == "deltaplane" and exit_alert["data"]["reason"] == "exit_time"
+
+
+async def test_telegram_format(tmp_path) -> None:
+    with Receiver() as rx:
+        async with Harness(tmp_path, alert_webhook_url=rx.url, alert_webhook_format="telegram", alert_telegram_chat_id="42") as h:
+            await h.api("POST", "/api/engine/kill")
+            await _drain(h)
+    assert rx.bodies and rx.bodies[0]["chat_id"] == "42" and "kill switch" in rx.bodies[0]["text"]
+
+
+async def test_daily_loss_circuit_breaker_flattens_and_blocks_until_rearmed(tmp_path) -> None:
+    async with Harness(tmp_path) as h:
+        r = await h.api("PUT", "/api/engine/risk", json={"daily_loss_limit_usd": "0.05"})
+        assert r.status_code == 200 and r.json()["daily_loss_limit_usd"] == "0.05"
+        bad = await h.api("PUT", "/api/engine/risk", json={"daily_loss_limit_usd": "-3"})
+        assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "daily_loss_limit_usd"
+        sid = await h.create()
+        await h.action(sid, "start")
+        await h.drive(h.state_is(sid, "open"), step=30)
+        h.exchange.mark_factor = Decimal("1.5")  # premiums jump: open loss well beyond 0.05 USD
+        await h.drive(h.state_is(sid, "closed"), step=1, max_steps=60)
+        risk = (await h.api("GET", "/api/engine/risk")).json()
+        assert risk["breaker_tripped_at"] is not None and "realised+unrealised" in risk["breaker_reason"]
+        async with h.app.state.services.sessionmaker() as db:
+            session = await db.scalar(select(TradingSession).where(TradingSession.strategy_id == sid))
+        assert session.exit_reason == "flatten"
+        assert (await h.action(sid, "start")).status_code == 409
+        await h.api("POST", "/api/engine/rearm")
+        assert (await h.action(sid, "start")).status_code == 200
+        await asyncio.sleep(0)
