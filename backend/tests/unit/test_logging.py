@@ -1,0 +1,77 @@
+"""JSON log lines: format, redaction, and a writer that survives external rotation."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from deltaplane.core.context import log_context
+from deltaplane.core.logging import REDACTED, JsonLogFormatter, RotationSafeFileHandler, redact, redact_text
+
+
+def _logger(path) -> tuple[logging.Logger, RotationSafeFileHandler]:
+    handler = RotationSafeFileHandler(path)
+    handler.setFormatter(JsonLogFormatter())
+    logger = logging.getLogger(f"test.rotation.{path.name}")
+    logger.handlers = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    return logger, handler
+
+
+def test_writer_follows_rename_rotation(tmp_path) -> None:
+    path = tmp_path / "backend.log"
+    logger, handler = _logger(path)
+    logger.info("before", extra={"event": "before_rotation"})
+    os.rename(path, tmp_path / "backend.log.1")  # logrotate's default (create) mode
+    logger.info("after", extra={"event": "after_rotation"})
+    handler.close()
+    assert json.loads((tmp_path / "backend.log.1").read_text())["event"] == "before_rotation"
+    assert json.loads(path.read_text())["event"] == "after_rotation"
+
+
+def test_writer_survives_copy_truncate_without_a_hole(tmp_path) -> None:
+    path = tmp_path / "backend.log"
+    logger, handler = _logger(path)
+    for i in range(50):
+        logger.info("line %d", i, extra={"event": "filler"})
+    os.truncate(path, 0)  # copytruncate
+    logger.info("fresh", extra={"event": "after_truncate"})
+    handler.close()
+    data = path.read_bytes()
+    assert not data.startswith(b"\x00"), "append mode must write at the new end, not leave NUL bytes"
+    assert json.loads(data.decode())["event"] == "after_truncate"
+
+
+def test_line_shape_context_and_redaction(tmp_path) -> None:
+    path = tmp_path / "backend.log"
+    logger, handler = _logger(path)
+    with log_context(correlation_id="c-1", strategy_id="7", session_id="s-9"):
+        logger.warning(
+            "placing with key dp_abcd1234_AAAAAAAAAAAAAAAAAAAAAAAA and bearer abcdefghijklmnopqrstuvwxyz",
+            extra={"event": "order_placed", "api_secret": "hunter2", "nested": {"password": "p", "size": 3}, "qty": 2},
+        )
+    handler.close()
+    rec = json.loads(path.read_text())
+    assert rec["level"] == "WARNING" and rec["event"] == "order_placed" and rec["logger"].startswith("test.rotation")
+    assert (rec["correlation_id"], rec["strategy_id"], rec["session_id"]) == ("c-1", "7", "s-9")
+    assert rec["api_secret"] == REDACTED and rec["nested"] == {"password": REDACTED, "size": 3} and rec["qty"] == 2
+    assert "dp_abcd1234" not in rec["message"] and "abcdefghijklmnop" not in rec["message"]
+
+
+@given(st.text())
+def test_redact_never_raises_and_keeps_plain_text(text: str) -> None:
+    out = redact_text(text)
+    assert isinstance(out, str)
+    if "eyJ" not in text and "dp_" not in text and "earer" not in text.lower():
+        assert out == text
+
+
+def test_redact_by_key_name() -> None:
+    assert redact({"token": "x", "Authorization": "Bearer y", "count": 1, "signature": "ab"}) == {
+        "token": REDACTED, "Authorization": REDACTED, "count": 1, "signature": REDACTED,
+    }
