@@ -29,10 +29,9 @@ sys.path.insert(0, str(ROOT / "backend"))  # for tests.conftest helpers
 from litestar.testing import AsyncTestClient  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
-from deltaplane.analytics.controllers import CLOCK_KEY, AnalyticsController  # noqa: E402
+from deltaplane.analytics.controllers import CLOCK_KEY  # noqa: E402
 from deltaplane.analytics.queries import ledger_cache  # noqa: E402
 from deltaplane.app import create_app  # noqa: E402
-from deltaplane.strategy.history import SessionsController  # noqa: E402
 from deltaplane.strategy.models import Leg, Strategy, TradingSession  # noqa: E402
 from tests.conftest import login, make_settings  # noqa: E402
 
@@ -86,7 +85,7 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app(make_settings(Path(tmp), log_level="WARNING"), extra_route_handlers=[AnalyticsController, SessionsController])
+        app = create_app(make_settings(Path(tmp), log_level="WARNING"))  # analytics + sessions routes are built in
         async with AsyncTestClient(app=app, base_url="http://127.0.0.1") as client:
             client.headers.update(await login(client))
             t0 = time.perf_counter()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -50,6 +53,34 @@ async def client(settings: Settings) -> AsyncIterator[AsyncTestClient]:
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://127.0.0.1") as c:
         yield c
+
+
+@asynccontextmanager
+async def in_loop_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """The app's lifespan and requests in the test's own event loop (background services included),
+    unlike AsyncTestClient which runs the app in a portal thread."""
+    # The lifespan runs in a task of its own: async fixtures set up and tear down in different
+    # tasks, and the lifespan's task group must be entered and exited by the same one.
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run_lifespan() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(run_lifespan())
+    waiter = asyncio.ensure_future(started.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        waiter.cancel()
+        task.result()  # start-up failed: raise it here
+    try:
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50001))
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as c:
+            yield c
+    finally:
+        stop.set()
+        await task
 
 
 async def login(client: AsyncTestClient, username: str = "admin", password: str = ADMIN_PASSWORD) -> dict[str, str]:

@@ -29,14 +29,16 @@ from deltaplane.auth.controllers import AuthController, UserController
 from deltaplane.auth.middleware import AuthMiddleware
 from deltaplane.auth.services import WsTicketStore, ensure_initial_admin
 from deltaplane.auth.throttle import LoginThrottle
-from deltaplane.core.errors import http_exception_handler, internal_error_handler
+from deltaplane.core.errors import http_exception_handler, internal_error_handler, json_too_deep_handler
 from deltaplane.core.logging import configure_logging
 from deltaplane.core.middleware import RequestContextMiddleware
 from deltaplane.core.services import AppServices
 from deltaplane.db.engine import create_engine, create_sessionmaker
 from deltaplane.db.migrate import upgrade_database
+from deltaplane.logs import LogsController, logs_lifespan
 from deltaplane.realtime.controllers import realtime_socket
 from deltaplane.realtime.hub import RealtimeHub
+from deltaplane.realtime.logs_topic import logs_topic_lifespan
 from deltaplane.settings import Settings, get_settings
 from deltaplane.strategy.controllers import (
     EngineController,
@@ -68,11 +70,13 @@ def api_route_handlers() -> list[ControllerRouterHandler]:
         ExchangeController,
         SessionsController,
         AnalyticsController,
+        LogsController,
     ]
 
 
 def lifespan_hooks() -> list[LifespanHook]:
-    return [strategy_lifespan]
+    # Order matters: logs first (the hub's `logs` topic subscribes to the tailer), engine last.
+    return [logs_lifespan, logs_topic_lifespan, strategy_lifespan]
 
 
 def _announce_admin(username: str, password: str) -> None:
@@ -155,7 +159,7 @@ def create_app(
         plugins=[SQLAlchemyPlugin(config=db_config)],
         middleware=[DefineMiddleware(AuthMiddleware, exclude_from_auth_key="exclude_from_auth", scopes={"http"})],
         lifespan=[lifespan],
-        exception_handlers={HTTPException: http_exception_handler, Exception: internal_error_handler},
+        exception_handlers={HTTPException: http_exception_handler, RecursionError: json_too_deep_handler, Exception: internal_error_handler},
         openapi_config=OpenAPIConfig(
             title="Deltaplane API",
             version=__version__,

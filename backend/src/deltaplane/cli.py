@@ -79,9 +79,9 @@ def _openapi(args: argparse.Namespace) -> int:
     os.environ.setdefault("BACKEND_LOG_INGEST_ENABLED", "false")
     os.environ.setdefault("DATABASE_URL", "sqlite+aiosqlite:///:memory:")
     os.environ.setdefault("LOG_DIR", str(Path(os.environ.get("TMPDIR", "/tmp")) / "deltaplane-openapi-logs"))
-    from deltaplane.app import create_app
-
     import msgspec
+
+    from deltaplane.app import create_app
 
     schema = create_app().openapi_schema.to_schema()
     # Round-trip through msgspec: defaults may be msgspec Structs that json cannot encode.

@@ -10,6 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from deltaplane.app import create_app
 from deltaplane.auth.guards import requires_admin, requires_viewer
+from deltaplane.logs.controllers import requires_log_writer
 from deltaplane.system.controllers import requires_metrics_access
 from tests.conftest import login, make_settings, make_viewer
 
@@ -22,7 +23,10 @@ PUBLIC = {
     ("POST", "/api/auth/logout"),  # only revokes the presented refresh cookie
 }
 # Public but guarded by its own credential check.
-SELF_GUARDED = {("GET", "/api/metrics"): requires_metrics_access}
+SELF_GUARDED = {
+    ("GET", "/api/metrics"): requires_metrics_access,  # METRICS_TOKEN or admin
+    ("POST", "/api/logs/batch"): requires_log_writer,  # signed-in user or LOG_INGEST_API_KEY
+}
 
 
 def api_endpoints(app: Litestar) -> list[tuple[str, str, object]]:

@@ -44,6 +44,7 @@ from deltaplane.analytics.schemas import (
 )
 from deltaplane.auth.guards import requires_viewer
 from deltaplane.core.errors import FieldError
+from deltaplane.core.params import DB_INT_MAX
 from deltaplane.core.services import AppServices
 
 __all__ = ["CLOCK_KEY", "AnalyticsController"]
@@ -59,7 +60,7 @@ PresetParam = Annotated[
 StartParam = Annotated[str | None, Parameter(required=False, description="ISO date or datetime (inclusive)")]
 EndParam = Annotated[str | None, Parameter(required=False, description="ISO date (inclusive day) or datetime (exclusive)")]
 TzParam = Annotated[str, Parameter(description="IANA timezone for presets and calendar days, e.g. Asia/Kolkata")]
-StrategyParam = Annotated[int | None, Parameter(required=False, description="only this strategy's sessions")]
+StrategyParam = Annotated[int | None, Parameter(required=False, ge=1, le=DB_INT_MAX, description="only this strategy's sessions")]
 CapitalParam = Annotated[
     str | None, Parameter(required=False, description="starting capital in USD (>= 0) for returns and ratios")
 ]

@@ -21,9 +21,13 @@ Definitions (also in docs/analytics-csv.md):
 from __future__ import annotations
 
 import math
+import operator
+from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal
+from decimal import MAX_PREC, ROUND_FLOOR, ROUND_HALF_EVEN, Context, Decimal, getcontext, localcontext
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -44,6 +48,8 @@ __all__ = [
     "RollingWinRatePoint",
     "StreakStats",
     "Summary",
+    "TradeList",
+    "TradeWindow",
     "UnrealizedStats",
     "average_holding_seconds",
     "average_loss",
@@ -659,6 +665,23 @@ def compute_summary(
     ``(closed_at, session_id)`` (the API's cached ledger slice): no filtering or sorting is redone."""
     zone, zone_name = _zone_name(tz)
     selected = _select(trades, start, end, strategy_id, presorted)
+    cols, lo, hi = _columns_for(selected)
+    if cols.usable(starting_capital):
+        return _fast_summary(cols, lo, hi, zone, zone_name, start, end, starting_capital, open_positions, strategy_id)
+    return _plain_summary(selected, open_positions, zone, zone_name, start, end, starting_capital, strategy_id)
+
+
+def _plain_summary(
+    selected: Sequence[TradeRecord],
+    open_positions: Iterable[OpenPosition],
+    zone: ZoneInfo,
+    zone_name: str,
+    start: datetime | None,
+    end: datetime | None,
+    starting_capital: Decimal,
+    strategy_id: str | None,
+) -> Summary:
+    """compute_summary over Decimal objects: the path for inputs the columns cannot mirror exactly."""
     nets = [t.net_pnl for t in selected]
     n = len(selected)
     gross = sum((t.gross_pnl for t in selected), ZERO)
@@ -752,4 +775,528 @@ def compute_history(
         rolling_win_rate=tuple(rolling_win_rate(selected, rolling_window)),
         rolling_window=rolling_window,
         pnl_histogram=tuple(pnl_histogram([t.net_pnl for t in selected])),
+    )
+
+
+# --- columnar fast path --------------------------------------------------------------------------
+#
+# compute_summary answers a range from per-ledger precomputed columns instead of walking Decimal
+# objects: money is held as exact integers at one common scale (10^-K) with prefix sums, so range
+# totals are O(1); every Decimal that reaches the result is rebuilt with the exponent plain Decimal
+# arithmetic would have given it (the minimum exponent of the summed terms, found per range), so
+# the output is identical, digit for digit, to summing the Decimals. Anything the integer model
+# cannot mirror exactly (non-finite or negative-zero values, sums beyond the context precision, a
+# non-default rounding context) takes the plain Decimal path instead.
+
+
+class _ExpIndex:
+    """Range minimum of small integers (Decimal exponents) over global positions: per distinct
+    value, the sorted positions holding it; a query tries values from the smallest up."""
+
+    __slots__ = ("_by_value",)
+
+    def __init__(self, positions: Sequence[int], values: Sequence[int]) -> None:
+        by_value: dict[int, list[int]] = {}
+        for p, v in zip(positions, values, strict=True):
+            lst = by_value.get(v)
+            if lst is None:
+                by_value[v] = [p]
+            else:
+                lst.append(p)
+        self._by_value = sorted((v, array("l", ps)) for v, ps in by_value.items())
+
+    def min(self, lo: int, hi: int) -> int | None:
+        """Smallest value at a position in ``[lo, hi)``; None when there is none."""
+        for v, ps in self._by_value:
+            i = bisect_left(ps, lo)
+            if i < len(ps) and ps[i] < hi:
+                return v
+        return None
+
+
+def _packed(values: list[int]) -> Sequence[int]:
+    """Compact int64 storage when every value fits (prefix sums of 100k trades), else the list."""
+    if values and -(2**62) < min(values) and max(values) < 2**62:
+        return array("q", values)
+    return values
+
+
+def _prefix(values: Iterable[int]) -> Sequence[int]:
+    return _packed(list(accumulate(values, initial=0)))
+
+
+class _Group:
+    """One (exit_reason, underlying, strategy) combination: its positions and prefix sums."""
+
+    __slots__ = ("keys", "pos", "wins", "losses", "gross", "fees", "credit", "debit", "exps")
+
+    def __init__(self, keys: tuple[str, str, str], pos: list[int], cols: _Columns) -> None:
+        self.keys = keys
+        self.pos = array("l", pos)
+        net = cols.net
+        self.wins = _prefix(1 if net[p] > 0 else 0 for p in pos)
+        self.losses = _prefix(1 if net[p] < 0 else 0 for p in pos)
+        self.gross = _prefix(cols.gross[p] for p in pos)
+        self.fees = _prefix(cols.fee[p] for p in pos)
+        self.credit = _prefix(cols.credit[p] for p in pos)
+        self.debit = _prefix(cols.debit[p] for p in pos)
+        self.exps = tuple(_ExpIndex(pos, [e[p] for p in pos]) for e in cols.raw_exps)
+
+
+class _DayRuns:
+    """Trades grouped into runs of consecutive trades on the same local calendar day (one tz)."""
+
+    __slots__ = ("starts", "days", "monotonic")
+
+    def __init__(self, closed: Sequence[datetime], zone: ZoneInfo) -> None:
+        starts: list[int] = []
+        days: list[int] = []
+        last = None
+        if zone.key == "UTC":
+            ordinals: Iterable[int] = (c.toordinal() if c.tzinfo is UTC else c.astimezone(UTC).toordinal() for c in closed)
+        else:
+            ordinals = (c.astimezone(zone).toordinal() for c in closed)
+        for i, day in enumerate(ordinals):
+            if day != last:
+                starts.append(i)
+                days.append(day)
+                last = day
+        self.starts = array("l", starts)
+        self.days = days
+        self.monotonic = all(a < b for a, b in zip(days, days[1:], strict=False))
+
+
+_MAX_GROUPS = 256
+
+
+class _Columns:
+    """Exact integer columns and prefix sums of a sorted list of trades (built once per ledger)."""
+
+    def __init__(self, trades: Sequence[TradeRecord]) -> None:
+        self.trades = trades
+        self.n = n = len(trades)
+        self.ok = True
+        raw: list[list[Decimal]] = [[], [], [], []]
+        for t in trades:
+            raw[0].append(t.gross_pnl)
+            raw[1].append(t.fees)
+            raw[2].append(t.credit)
+            raw[3].append(t.debit)
+        exps: list[list[int]] = []
+        for column in raw:
+            col_exps = []
+            for d in column:
+                sign, _digits, e = d.as_tuple()
+                if not isinstance(e, int) or (sign and not d):  # NaN/inf, or -0 (its sign propagates)
+                    self.ok = False
+                    return
+                col_exps.append(e)
+            exps.append(col_exps)
+        self.raw_exps = exps
+        lowest = min((min(e) for e in exps if e), default=0)
+        self.scale = k = max(0, -lowest)
+        with localcontext(Context(prec=MAX_PREC)):
+            ints = [[int(d.scaleb(k)) for d in column] for column in raw]
+        self.gross, self.fee, self.credit, self.debit = ints
+        self.bound = sum(sum(map(abs, column)) for column in ints)
+        self.net = net = list(map(operator.sub, self.gross, self.fee))
+        self.p_gross = _prefix(self.gross)
+        self.p_fee = _prefix(self.fee)
+        self.p_credit = _prefix(self.credit)
+        self.p_debit = _prefix(self.debit)
+        self.p_net = _prefix(net)
+        self.p_wins = _prefix(1 if x > 0 else 0 for x in net)
+        self.p_losses = _prefix(1 if x < 0 else 0 for x in net)
+        self.p_win_sum = _prefix(x if x > 0 else 0 for x in net)
+        self.p_loss_sum = _prefix(x if x < 0 else 0 for x in net)
+        self.closed = [t.closed_at for t in trades]
+        self.p_hold = _prefix(_micros(t.closed_at - t.opened_at) for t in trades)
+        legs = [len(t.legs) for t in trades]
+        self.p_legs = _prefix(legs)
+        self.p_leg_wins = _prefix(sum(1 for leg in t.legs if leg.net_pnl > 0) if t.legs else 0 for t in trades)
+        positions = range(n)
+        self.exp_gross, self.exp_fee, self.exp_credit, self.exp_debit = (_ExpIndex(positions, e) for e in exps)
+        self.exp_net = _ExpIndex(positions, list(map(min, exps[0], exps[1])))
+        # streak runs: maximal runs of equal outcome sign
+        signs = [(x > 0) - (x < 0) for x in net]
+        run_starts: list[int] = []
+        run_signs: list[int] = []
+        last = None
+        for i, s in enumerate(signs):
+            if s != last:
+                run_starts.append(i)
+                run_signs.append(s)
+                last = s
+        self.signs = signs
+        self.run_starts = array("l", run_starts)
+        ends = [*run_starts[1:], n] if run_starts else []
+        self.run_win_len = [e - s if sg > 0 else 0 for s, e, sg in zip(run_starts, ends, run_signs, strict=True)]
+        self.run_loss_len = [e - s if sg < 0 else 0 for s, e, sg in zip(run_starts, ends, run_signs, strict=True)]
+        # breakdown groups
+        members: dict[tuple[str, str, str], list[int]] = {}
+        for i, t in enumerate(trades):
+            key = (str(t.exit_reason) or "unknown", str(t.underlying) or "unknown", str(t.strategy_id) or "unknown")
+            lst = members.get(key)
+            if lst is None:
+                members[key] = [i]
+            else:
+                lst.append(i)
+        self.groups = [_Group(key, pos, self) for key, pos in members.items()] if len(members) <= _MAX_GROUPS else None
+        self._days: dict[str, _DayRuns] = {}
+
+    def days(self, zone: ZoneInfo) -> _DayRuns:
+        runs = self._days.get(zone.key)
+        if runs is None:
+            runs = self._days[zone.key] = _DayRuns(self.closed, zone)
+        return runs
+
+    def usable(self, capital: Decimal) -> bool:
+        """The integer model mirrors Decimal exactly only within the context precision."""
+        ctx = getcontext()
+        if not self.ok or ctx.rounding != ROUND_HALF_EVEN or not capital.is_finite():
+            return False
+        sign, _digits, e = capital.as_tuple()
+        if (sign and not capital) or not isinstance(e, int):
+            return False
+        cap = int(capital.scaleb(self.scale, Context(prec=MAX_PREC))) if -e <= self.scale else None
+        if cap is None:
+            return False
+        return self.bound + abs(cap) < 10 ** (ctx.prec - 1)
+
+    def dec(self, value: int, exponent: int) -> Decimal:
+        """The Decimal with scaled integer ``value`` written with ``exponent`` (>= -scale)."""
+        shift = self.scale + exponent
+        coefficient = value // 10**shift if value >= 0 else -((-value) // 10**shift)
+        return Decimal(coefficient).scaleb(exponent)
+
+
+def _micros(delta: timedelta) -> int:
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+class TradeList(list):
+    """A ledger's sorted trades; slicing it yields a :class:`TradeWindow` that lets
+    compute_summary reuse the ledger's precomputed columns. Treat it as immutable."""
+
+    _columns: _Columns | None = None
+
+    def columns(self) -> _Columns:
+        cols = self._columns
+        if cols is None or cols.n != len(self):
+            cols = self._columns = _Columns(self)
+        return cols
+
+    def __getitem__(self, key):  # type: ignore[no-untyped-def]
+        items = super().__getitem__(key)
+        if isinstance(key, slice):
+            lo, hi, step = key.indices(len(self))
+            if step == 1:
+                window = TradeWindow(items)
+                window.source, window.lo, window.hi = self, lo, max(lo, hi)
+                return window
+        return items
+
+
+class TradeWindow(list):
+    """``TradeList[lo:hi]``: a plain list of the trades that remembers where it came from."""
+
+    source: TradeList
+    lo: int
+    hi: int
+
+
+def _columns_for(trades: Sequence[TradeRecord]) -> tuple[_Columns, int, int]:
+    if isinstance(trades, TradeWindow) and len(trades) == trades.hi - trades.lo:
+        return trades.source.columns(), trades.lo, trades.hi
+    cols = _Columns(trades)
+    return cols, 0, len(trades)
+
+
+def _range_exp(index: _ExpIndex, lo: int, hi: int, start: int | None) -> int:
+    """Exponent of ``start + sum(terms in [lo, hi))`` (start None: the first term starts the sum)."""
+    e = index.min(lo, hi)
+    if e is None:
+        return 0 if start is None else start
+    return e if start is None else min(start, e)
+
+
+def _fast_drawdown(
+    cols: _Columns, lo: int, hi: int, capital: Decimal, cap: int, first_opened_at: datetime
+) -> DrawdownStats:
+    equity = list(accumulate(cols.net[lo:hi], initial=cap))  # equity[0] = starting capital
+    peaks = list(accumulate(equity, max))
+    dd = list(map(operator.sub, peaks, equity))
+    cap_exp = capital.as_tuple().exponent
+    closed = cols.closed
+
+    def equity_at(k: int) -> Decimal:  # k >= 1: equity after the k-th trade of the range
+        return cols.dec(equity[k], min(cap_exp, cols.exp_net.min(lo, lo + k)))  # type: ignore[type-var]
+
+    def peak_of(k: int) -> tuple[Decimal, datetime]:
+        j = equity.index(peaks[k])
+        if j == 0:
+            return capital, first_opened_at
+        return equity_at(j), closed[lo + j - 1]
+
+    worst = max(dd)
+    if worst > 0:
+        i = dd.index(worst)
+        peak, max_start = peak_of(i)
+        max_dd = peak - equity_at(i)
+        max_end = closed[lo + i - 1]
+    else:
+        max_dd, max_start, max_end = ZERO, None, None
+    m = len(equity) - 1
+    max_pct: float | None = None
+    if peaks[m] > 0:
+        k0 = max(1, bisect_right(peaks, 0))
+        ratios = list(map(operator.truediv, dd[k0:], peaks[k0:]))  # correctly rounded, monotone
+        best = max(ratios)
+        max_pct = 0.0
+        if best > 0:
+            k = ratios.index(best)
+            while True:  # every point whose float ratio ties: the exact Decimal figure decides
+                pct = float(Decimal(dd[k0 + k]) / Decimal(peaks[k0 + k]) * 100)
+                max_pct = max(max_pct, pct)
+                try:
+                    k = ratios.index(best, k + 1)
+                except ValueError:
+                    break
+    peak, _ = peak_of(m)
+    final = equity_at(m)
+    current = peak - final
+    return DrawdownStats(
+        max_drawdown=max_dd,
+        max_drawdown_pct=max_pct,
+        max_drawdown_start=max_start,
+        max_drawdown_end=max_end,
+        current_drawdown=current,
+        current_drawdown_pct=_pct(current, peak),
+        peak_equity=peak,
+        final_equity=final,
+    )
+
+
+def _fast_streaks(cols: _Columns, lo: int, hi: int) -> StreakStats:
+    starts = cols.run_starts
+    r0 = bisect_right(starts, lo) - 1
+    r1 = bisect_right(starts, hi - 1) - 1
+    signs = cols.signs
+    if r0 == r1:
+        length = hi - lo
+        s = signs[lo]
+        win = length if s > 0 else 0
+        loss = length if s < 0 else 0
+        return StreakStats(longest_win_streak=win, longest_loss_streak=loss, current_streak=s * length)
+    first_len = (starts[r0 + 1]) - lo
+    last_len = hi - starts[r1]
+    win = max(cols.run_win_len[r0 + 1 : r1], default=0)
+    loss = max(cols.run_loss_len[r0 + 1 : r1], default=0)
+    for s, length in ((signs[lo], first_len), (signs[hi - 1], last_len)):
+        if s > 0:
+            win = max(win, length)
+        elif s < 0:
+            loss = max(loss, length)
+    return StreakStats(longest_win_streak=win, longest_loss_streak=loss, current_streak=signs[hi - 1] * last_len)
+
+
+def _fast_days(cols: _Columns, lo: int, hi: int, zone: ZoneInfo) -> list[tuple[int, int, int, int]]:
+    """(day ordinal, trade count, first position, end position) per run of the range, by day; a day
+    split over several runs (only with a backwards DST jump across midnight) appears as several."""
+    runs = cols.days(zone)
+    starts = runs.starts
+    r0 = bisect_right(starts, lo) - 1
+    r1 = bisect_right(starts, hi - 1)
+    out = []
+    for r in range(r0, r1):
+        a = max(lo, starts[r])
+        b = min(hi, starts[r + 1]) if r + 1 < len(starts) else hi
+        out.append((runs.days[r], b - a, a, b))
+    if not runs.monotonic:
+        out.sort(key=lambda x: x[0])
+    return out
+
+
+def _fast_breakdowns(cols: _Columns, lo: int, hi: int) -> tuple[tuple[BreakdownRow, ...], ...]:
+    # per attribute: key -> [count, wins, losses, gross, fees, credit, debit, e_gross, e_fees, e_credit, e_debit]
+    acc: tuple[dict[str, list], ...] = ({}, {}, {})
+    assert cols.groups is not None
+    for g in cols.groups:
+        a = bisect_left(g.pos, lo)
+        b = bisect_left(g.pos, hi)
+        if a == b:
+            continue
+        p_lo, p_hi = g.pos[a], g.pos[b - 1] + 1
+        stats = (
+            b - a,
+            g.wins[b] - g.wins[a],
+            g.losses[b] - g.losses[a],
+            g.gross[b] - g.gross[a],
+            g.fees[b] - g.fees[a],
+            g.credit[b] - g.credit[a],
+            g.debit[b] - g.debit[a],
+            *(ix.min(p_lo, p_hi) for ix in g.exps),
+        )
+        for attr, key in enumerate(g.keys):
+            row = acc[attr].get(key)
+            if row is None:
+                acc[attr][key] = list(stats)
+            else:
+                for j in range(7):
+                    row[j] += stats[j]
+                for j in range(7, 11):
+                    row[j] = min(row[j], stats[j])
+    out = []
+    for rows_by_key in acc:
+        rows = []
+        for key, (count, wins, losses, gross, fees, credit, debit, eg, ef, ec, ed) in rows_by_key.items():
+            rows.append(
+                BreakdownRow(
+                    key=key,
+                    trade_count=count,
+                    wins=wins,
+                    losses=losses,
+                    win_rate=wins / count,
+                    gross_pnl=cols.dec(gross, min(0, eg)),
+                    fees=cols.dec(fees, min(0, ef)),
+                    net_pnl=cols.dec(gross - fees, min(0, eg, ef)),
+                    premium_kept=cols.dec(credit - debit, min(0, ec, ed)),
+                )
+            )
+        rows.sort(key=lambda r: (-r.trade_count, r.key))
+        out.append(tuple(rows))
+    return tuple(out)
+
+
+def _fast_summary(
+    cols: _Columns,
+    lo: int,
+    hi: int,
+    zone: ZoneInfo,
+    zone_name: str,
+    start: datetime | None,
+    end: datetime | None,
+    capital: Decimal,
+    open_positions: Iterable[OpenPosition],
+    strategy_id: str | None,
+) -> Summary:
+    n = hi - lo
+    k = cols.scale
+    cap = int(capital.scaleb(k, Context(prec=MAX_PREC)))
+    gross = cols.dec(cols.p_gross[hi] - cols.p_gross[lo], _range_exp(cols.exp_gross, lo, hi, 0))
+    fees = cols.dec(cols.p_fee[hi] - cols.p_fee[lo], _range_exp(cols.exp_fee, lo, hi, 0))
+    credit = cols.dec(cols.p_credit[hi] - cols.p_credit[lo], _range_exp(cols.exp_credit, lo, hi, 0))
+    debit = cols.dec(cols.p_debit[hi] - cols.p_debit[lo], _range_exp(cols.exp_debit, lo, hi, 0))
+    kept = credit - debit
+    net_value = cols.dec(cols.p_net[hi] - cols.p_net[lo], -k)  # value only (averages are rounded)
+    wins = cols.p_wins[hi] - cols.p_wins[lo]
+    losses = cols.p_losses[hi] - cols.p_losses[lo]
+    win_sum = cols.dec(cols.p_win_sum[hi] - cols.p_win_sum[lo], -k)
+    loss_sum = cols.dec(cols.p_loss_sum[hi] - cols.p_loss_sum[lo], -k)
+    legs = cols.p_legs[hi] - cols.p_legs[lo]
+    leg_wins = cols.p_leg_wins[hi] - cols.p_leg_wins[lo]
+    trades = cols.trades
+
+    if n:
+        window = cols.net[lo:hi]
+        best_i = lo + window.index(max(window))
+        worst_i = lo + window.index(min(window))
+        largest_win_ = trades[best_i].net_pnl if cols.net[best_i] > 0 else None
+        largest_loss_ = trades[worst_i].net_pnl if cols.net[worst_i] < 0 else None
+        dd = _fast_drawdown(cols, lo, hi, capital, cap, trades[lo].opened_at)
+        streak = _fast_streaks(cols, lo, hi)
+        holding: float | None = timedelta(microseconds=cols.p_hold[hi] - cols.p_hold[lo]).total_seconds() / n
+        expect = _q(net_value / n)
+    else:
+        largest_win_ = largest_loss_ = None
+        dd = drawdown_stats([], capital, None)
+        streak = StreakStats(longest_win_streak=0, longest_loss_streak=0, current_streak=0)
+        holding = expect = None
+
+    # days
+    day_runs = _fast_days(cols, lo, hi, zone) if n else []
+    p_net = cols.p_net
+    day_net: dict[int, int] = {}
+    for day, _count, a, b in day_runs:
+        day_net[day] = day_net.get(day, 0) + p_net[b] - p_net[a]
+    calendar_days = (day_runs[-1][0] - day_runs[0][0] + 1) if day_runs else 0
+    profitable_days = sum(1 for v in day_net.values() if v > 0)
+    losing_days = sum(1 for v in day_net.values() if v < 0)
+    best_day = max(day_net, key=lambda d: (day_net[d], d), default=None)
+    worst_day = min(day_net, key=lambda d: (day_net[d], d), default=None)
+
+    def day_pnl(day: int) -> Decimal:
+        e_gross = min(cols.exp_gross.min(a, b) for d, _c, a, b in day_runs if d == day)  # type: ignore[type-var]
+        e_fee = min(cols.exp_fee.min(a, b) for d, _c, a, b in day_runs if d == day)  # type: ignore[type-var]
+        g = sum(cols.p_gross[b] - cols.p_gross[a] for d, _c, a, b in day_runs if d == day)
+        f = sum(cols.p_fee[b] - cols.p_fee[a] for d, _c, a, b in day_runs if d == day)
+        return cols.dec(g, e_gross) - cols.dec(f, e_fee)
+
+    returns: list[float] | None = None
+    if capital > 0:
+        returns = [0.0] * calendar_days
+        if day_runs:
+            first = day_runs[0][0]
+            scaled_capital = Decimal(cap)
+            for day, v in day_net.items():
+                if v:
+                    returns[day - first] = float(Decimal(v) / scaled_capital)
+    annual = annualized_return_pct(returns)
+
+    if cols.groups is not None:
+        by_exit, by_underlying, by_strategy = _fast_breakdowns(cols, lo, hi)
+    else:
+        selected = trades[lo:hi]
+        nets = [t.net_pnl for t in selected]
+        by_exit = breakdown_by(selected, "exit_reason", nets)
+        by_underlying = breakdown_by(selected, "underlying", nets)
+        by_strategy = breakdown_by(selected, "strategy_id", nets)
+
+    return Summary(
+        start=start.astimezone(UTC) if start else None,
+        end=end.astimezone(UTC) if end else None,
+        timezone=zone_name,
+        starting_capital=capital,
+        trade_count=n,
+        gross_pnl=gross,
+        fees=fees,
+        net_pnl=gross - fees,
+        average_fee=_q(fees / n) if n else None,
+        wins=wins,
+        losses=losses,
+        breakeven=n - wins - losses,
+        win_rate=wins / n if n else None,
+        average_trade=expect,
+        average_win=_q(win_sum / wins) if wins else None,
+        average_loss=_q(loss_sum / losses) if losses else None,
+        largest_win=largest_win_,
+        largest_loss=largest_loss_,
+        profit_factor=float(win_sum / -loss_sum) if loss_sum else None,
+        expectancy=expect,
+        leg_count=legs,
+        leg_wins=leg_wins,
+        leg_win_rate=leg_wins / legs if legs else None,
+        drawdown=dd,
+        sharpe_ratio=sharpe_ratio(returns),
+        sortino_ratio=sortino_ratio(returns),
+        calmar_ratio=calmar_ratio(annual, dd.max_drawdown_pct),
+        annualized_return_pct=annual,
+        streaks=streak,
+        calendar_days=calendar_days,
+        trading_days=len(day_net),
+        profitable_days=profitable_days,
+        losing_days=losing_days,
+        best_day=date.fromordinal(best_day) if best_day is not None else None,
+        best_day_pnl=day_pnl(best_day) if best_day is not None else None,
+        worst_day=date.fromordinal(worst_day) if worst_day is not None else None,
+        worst_day_pnl=day_pnl(worst_day) if worst_day is not None else None,
+        average_holding_seconds=holding,
+        credit=credit,
+        debit=debit,
+        premium_kept=kept,
+        premium_capture_pct=float(kept / credit * 100) if credit else None,
+        by_exit_reason=by_exit,
+        by_underlying=by_underlying,
+        by_strategy=by_strategy,
+        unrealized=unrealized_stats(open_positions, strategy_id),
     )

@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from deltaplane.analytics.metrics import TradeList
 from deltaplane.analytics.records import TimelineRow, TradeRecord
 from deltaplane.strategy.models import EngineFill, EngineOrder, Leg, SessionEvent, Strategy, TradingSession
 
@@ -46,6 +47,7 @@ __all__ = [
     "count_timeline_rows",
     "iter_timeline",
     "ledger_cache",
+    "warm_analytics_cache",
     "load_open_sessions",
 ]
 
@@ -82,8 +84,19 @@ class Ledger:
     memo: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.trades, TradeList):  # slices then carry the precomputed metric columns
+            self.trades = TradeList(self.trades)
         if not self.closed:
             self.closed = [t.closed_at for t in self.trades]
+
+    def warm(self, timezones: Sequence[str] = ("UTC",)) -> None:
+        """Build the metric columns (and the calendar days of ``timezones``) ahead of a request."""
+        from zoneinfo import ZoneInfo
+
+        columns = self.trades.columns()
+        if columns.ok:
+            for tz in timezones:
+                columns.days(ZoneInfo(tz))
 
     def for_strategy(self, strategy_id: str | None) -> Ledger:
         if strategy_id is None:
@@ -221,6 +234,13 @@ def ledger_cache(extras: dict[str, Any]) -> LedgerCache:
     if cache is None:
         cache = extras[_CACHE_KEY] = LedgerCache()
     return cache
+
+
+async def warm_analytics_cache(services: Any, timezones: Sequence[str] = ("UTC",)) -> None:
+    """Load the ledger and build its metric columns before the first request (call at start-up,
+    e.g. from a lifespan hook: ``await warm_analytics_cache(services)``)."""
+    ledger = await ledger_cache(services.extras).get(services.read_sessionmaker)
+    ledger.warm(timezones)
 
 
 # --- open sessions -------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def resolve_timezone(tz: str | tzinfo, field: str = "tz") -> ZoneInfo:
         raise RangeError(field, "must be an IANA timezone name such as Asia/Kolkata")
     try:
         return ZoneInfo(tz.strip())
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: name too long for the tz database path
         raise RangeError(field, f"unknown timezone {tz!r}") from exc
 
 

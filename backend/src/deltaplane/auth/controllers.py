@@ -28,6 +28,7 @@ from deltaplane.auth.schemas import (
     UserUpdate,
 )
 from deltaplane.core.errors import ConflictError, FieldError
+from deltaplane.core.params import DbId
 from deltaplane.core.services import AppServices
 from deltaplane.db.base import utcnow
 from deltaplane.system.metrics import LOGIN_FAILURES
@@ -154,7 +155,7 @@ class AuthController(Controller):
         return ApiKeyCreated(key=full, api_key=_key_read(row))
 
     @delete("/api-keys/{key_id:int}", operation_id="revokeApiKey", guards=[requires_viewer], status_code=HTTP_204_NO_CONTENT)
-    async def revoke_api_key(self, request: Request[AuthUser, str, object], key_id: int, db_session: AsyncSession) -> None:
+    async def revoke_api_key(self, request: Request[AuthUser, str, object], key_id: DbId, db_session: AsyncSession) -> None:
         row = await db_session.get(ApiKey, key_id)
         if row is None or row.user_id != request.user.id:
             raise NotFoundException(f"API key {key_id} not found")
@@ -189,7 +190,7 @@ class UserController(Controller):
         return services.user_read(user)
 
     @patch("/{user_id:int}", operation_id="updateUser")
-    async def update_user(self, request: Request[AuthUser, str, object], user_id: int, data: UserUpdate, db_session: AsyncSession) -> UserRead:
+    async def update_user(self, request: Request[AuthUser, str, object], user_id: DbId, data: UserUpdate, db_session: AsyncSession) -> UserRead:
         user = await db_session.get(User, user_id)
         if user is None:
             raise NotFoundException(f"user {user_id} not found")
@@ -211,7 +212,7 @@ class UserController(Controller):
         return services.user_read(user)
 
     @delete("/{user_id:int}", operation_id="deleteUser", status_code=HTTP_204_NO_CONTENT)
-    async def delete_user(self, request: Request[AuthUser, str, object], user_id: int, db_session: AsyncSession) -> None:
+    async def delete_user(self, request: Request[AuthUser, str, object], user_id: DbId, db_session: AsyncSession) -> None:
         if user_id == request.user.id:
             raise ConflictError(detail="user_id: you cannot delete your own account", extra=[{"field": "user_id", "message": "cannot delete yourself"}])
         user = await db_session.get(User, user_id)

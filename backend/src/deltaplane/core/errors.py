@@ -90,6 +90,13 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
     detail = exc.detail or _TITLES.get(status, "error")
     if isinstance(exc, ValidationException):
         status = 422  # the body parsed but a field is wrong (or the JSON itself is malformed)
+    if isinstance(exc, ValidationException) and fields and any(f["field"] == "data" for f in fields):
+        # Litestar names the whole body "data": say what is wrong in the user's terms.
+        fields = [
+            {"field": "body", "message": "a JSON object is required" if f["message"].strip("'\"") in ("data", "") else f["message"]}
+            if f["field"] == "data" else f
+            for f in fields
+        ]
     if isinstance(exc, ValidationException) and fields:
         # msgspec messages look like "Expected `int`, got `str` - at `$.quantity`": name the field first.
         detail = "; ".join(f"{f['field']}: {f['message'].split(' - at ')[0]}" if f["field"] else f["message"] for f in fields)
@@ -111,3 +118,8 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
         content=error_body(HTTP_500_INTERNAL_SERVER_ERROR, "internal server error; quote the correlation_id when reporting"),
         status_code=HTTP_500_INTERNAL_SERVER_ERROR,
     )
+
+
+def json_too_deep_handler(request: Request, exc: RecursionError) -> Response:
+    """msgspec raises RecursionError for absurdly nested JSON; that is the client's input, not our bug."""
+    return Response(content=error_body(400, "request body: JSON nested too deeply"), status_code=400)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from deltaplane.auth.guards import requires_admin, requires_viewer
 from deltaplane.auth.schemas import AuthUser
 from deltaplane.core.errors import ConflictError, FieldError, StateConflict
+from deltaplane.core.params import DbId
 from deltaplane.core.services import AppServices
 from deltaplane.db.base import utcnow
 from deltaplane.exchange.errors import ExchangeError
@@ -127,11 +128,11 @@ class StrategyController(Controller):
         return await _preview(request, _validated(request, data))
 
     @get("/{strategy_id:int}", operation_id="getStrategy", guards=[requires_viewer])
-    async def get_strategy(self, strategy_id: int, db_session: AsyncSession) -> StrategyRead:
+    async def get_strategy(self, strategy_id: DbId, db_session: AsyncSession) -> StrategyRead:
         return _read(await _get_strategy(db_session, strategy_id))
 
     @put("/{strategy_id:int}", operation_id="updateStrategy", guards=[requires_admin])
-    async def update_strategy(self, request: Request[AuthUser, str, Any], strategy_id: int, data: StrategyConfig, db_session: AsyncSession) -> StrategySaved:
+    async def update_strategy(self, request: Request[AuthUser, str, Any], strategy_id: DbId, data: StrategyConfig, db_session: AsyncSession) -> StrategySaved:
         """Save a new version. A running session keeps the snapshot it started with; the new
         version applies from the next entry. The strategy keeps running (never silently stopped)."""
         row = await _get_strategy(db_session, strategy_id)
@@ -152,7 +153,7 @@ class StrategyController(Controller):
         return StrategySaved(strategy=_read(row), applies_from="next_entry" if running else "now")
 
     @post("/{strategy_id:int}/clone", operation_id="cloneStrategy", guards=[requires_admin], status_code=HTTP_201_CREATED)
-    async def clone_strategy(self, request: Request[AuthUser, str, Any], strategy_id: int, db_session: AsyncSession) -> StrategyRead:
+    async def clone_strategy(self, request: Request[AuthUser, str, Any], strategy_id: DbId, db_session: AsyncSession) -> StrategyRead:
         row = await _get_strategy(db_session, strategy_id)
         base = f"{row.name} (copy)"
         name, n = base, 2
@@ -168,7 +169,7 @@ class StrategyController(Controller):
         return _read(clone)
 
     @delete("/{strategy_id:int}", operation_id="deleteStrategy", guards=[requires_admin], status_code=HTTP_204_NO_CONTENT)
-    async def delete_strategy(self, strategy_id: int, db_session: AsyncSession) -> None:
+    async def delete_strategy(self, strategy_id: DbId, db_session: AsyncSession) -> None:
         """Archive a stopped strategy (its sessions stay in History). Refused while it runs."""
         row = await _get_strategy(db_session, strategy_id)
         active = await db_session.scalar(select(func.count()).select_from(TradingSession).where(
@@ -178,13 +179,13 @@ class StrategyController(Controller):
         row.archived_at = utcnow()
 
     @get("/{strategy_id:int}/versions", operation_id="listStrategyVersions", guards=[requires_viewer])
-    async def versions(self, strategy_id: int, db_session: AsyncSession) -> list[StrategyVersionRead]:
+    async def versions(self, strategy_id: DbId, db_session: AsyncSession) -> list[StrategyVersionRead]:
         await _get_strategy(db_session, strategy_id)
         rows = (await db_session.scalars(select(StrategyVersion).where(StrategyVersion.strategy_id == strategy_id).order_by(StrategyVersion.version.desc()))).all()
         return [StrategyVersionRead(version=r.version, config=msgspec.json.decode(r.config_json), created_at=r.created_at, created_by=r.created_by) for r in rows]
 
     @post("/{strategy_id:int}/actions", operation_id="strategyAction", guards=[requires_admin], status_code=HTTP_200_OK)
-    async def action(self, request: Request[AuthUser, str, Any], strategy_id: int, data: ActionRequest) -> ActionResult:
+    async def action(self, request: Request[AuthUser, str, Any], strategy_id: DbId, data: ActionRequest) -> ActionResult:
         engine = _engine(request)
         try:
             state = await engine.act(strategy_id, data.action, user=request.user.username)
@@ -197,14 +198,14 @@ class StrategyController(Controller):
         return ActionResult(strategy_id=strategy_id, action=data.action, state=state)
 
     @get("/{strategy_id:int}/runtime", operation_id="getRuntime", guards=[requires_viewer])
-    async def runtime(self, request: Request, strategy_id: int) -> dict[str, Any]:
+    async def runtime(self, request: Request, strategy_id: DbId) -> dict[str, Any]:
         try:
             return await _engine(request).runtime(strategy_id)
         except LookupError as exc:
             raise NotFoundException(str(exc)) from exc
 
     @get("/{strategy_id:int}/preview", operation_id="previewStrategy", guards=[requires_viewer])
-    async def preview(self, request: Request, strategy_id: int, db_session: AsyncSession) -> PreviewResult:
+    async def preview(self, request: Request, strategy_id: DbId, db_session: AsyncSession) -> PreviewResult:
         row = await _get_strategy(db_session, strategy_id)
         return await _preview(request, parse_config(row.config_json))
 

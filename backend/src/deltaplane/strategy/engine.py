@@ -304,6 +304,7 @@ class StrategyRunner:
         self.next_entry_at: datetime | None = None
         self.last_levels: dict[str, Any] | None = None
         self.last_pnl: dict[str, Any] | None = None
+        self.reconciled: set[str] = set()  # sessions checked against the exchange by this runner
 
     # --- task plumbing -------------------------------------------------------------------------
     def start(self) -> None:
@@ -533,6 +534,7 @@ class StrategyRunner:
                           call=selection.call.symbol, put=selection.put.symbol, credit=str(selection.credit), spot=str(spot)))
             await db.commit()
         self.engine.hub.publish(f"runtime:{self.strategy_id}", {"state": "entering", "session_id": session_id})
+        self.reconciled.add(session_id)  # created by this runner: nothing to recover
         with log_context(session_id=session_id):
             logger.info("entry started", extra={"event": "entry_started", "call": selection.call.symbol, "put": selection.put.symbol})
             await self._execute_entry(session_id, cfg, exchange)
@@ -740,15 +742,23 @@ class StrategyRunner:
                     order = await exchange.cancel_order(client_order_id=row.client_order_id, symbol=row.symbol)
                 order = await exchange.get_order_by_client_id(row.client_order_id) or order
             await self._update_order(row.id, order)
-        # Positions: what all our active sessions expect per symbol, versus the exchange.
+        # Positions, for this session's symbols only: what every active session of the same mode
+        # expects, versus the exchange. A symbol with an order still in flight anywhere is skipped:
+        # its fills are not booked yet, so a difference there is not (yet) a mismatch.
         async with self.engine.sessionmaker() as db:
-            legs = (await db.scalars(select(Leg).join(TradingSession).where(TradingSession.status.in_(("entering", "open", "exiting")),
-                                                                               TradingSession.mode == (await db.get(TradingSession, session_id)).mode))).all()  # type: ignore[union-attr]
-        expected: dict[str, int] = {}
+            session = await db.get(TradingSession, session_id)
+            assert session is not None
+            own_symbols = set((await db.scalars(select(Leg.symbol).where(Leg.session_id == session_id))).all())
+            legs = (await db.scalars(select(Leg).join(TradingSession).where(
+                TradingSession.status.in_(("entering", "open", "exiting")), TradingSession.mode == session.mode,
+                Leg.symbol.in_(own_symbols)))).all()
+            in_flight = set((await db.scalars(select(EngineOrder.symbol).where(
+                EngineOrder.state.in_(("intent", "open", "pending")), EngineOrder.symbol.in_(own_symbols)))).all())
+        expected: dict[str, int] = dict.fromkeys(own_symbols, 0)
         for leg in legs:
-            expected[leg.symbol] = expected.get(leg.symbol, 0) - (leg.entry_qty - leg.exit_qty)
+            expected[leg.symbol] -= leg.entry_qty - leg.exit_qty
         actual = {p.symbol: p.size for p in await exchange.positions()}
-        mismatched = {s: (q, actual.get(s, 0)) for s, q in expected.items() if actual.get(s, 0) != q}
+        mismatched = {s: (q, actual.get(s, 0)) for s, q in expected.items() if s not in in_flight and actual.get(s, 0) != q}
         if mismatched:
             detail = "; ".join(f"{s}: engine expects {e}, exchange has {a}" for s, (e, a) in mismatched.items())
             await self._flag_error(session_id, f"position mismatch after restart: {detail}")
@@ -779,8 +789,10 @@ class StrategyRunner:
             status = session.status
         exchange = self.engine.exchange_for(cfg)
         with log_context(session_id=session_id):
-            if not await self._reconcile(session_id, exchange):
-                return
+            if session_id not in self.reconciled:
+                if not await self._reconcile(session_id, exchange):
+                    return
+                self.reconciled.add(session_id)
             if status == "entering":
                 await self._finish_entry(session_id, cfg, exchange)
                 return

@@ -25,6 +25,7 @@ from deltaplane.analytics.csv_export import format_cell
 from deltaplane.analytics.ranges import PRESETS, RangeError, resolve_range
 from deltaplane.auth.guards import requires_viewer
 from deltaplane.core.errors import FieldError
+from deltaplane.core.params import DB_INT_MAX
 from deltaplane.core.services import AppServices
 from deltaplane.strategy.models import EngineFill, EngineOrder, Leg, SessionEvent, Strategy, TradingSession
 
@@ -401,7 +402,7 @@ async def iter_sessions_csv(sessionmaker: Any, f: SessionFilter, batch: int = EX
 
 # --- controller ----------------------------------------------------------------------------------
 
-StrategyParam = Annotated[int | None, Parameter(required=False, description="strategy id")]
+StrategyParam = Annotated[int | None, Parameter(required=False, ge=1, le=DB_INT_MAX, description="strategy id")]
 StatusParam = Annotated[str | None, Parameter(required=False, description=f"one or more of {', '.join(STATUSES)}, comma-separated")]
 UnderlyingParam = Annotated[str | None, Parameter(required=False, description="BTC | ETH")]
 ModeParam = Annotated[str | None, Parameter(required=False, description="paper | live")]
@@ -437,7 +438,7 @@ class SessionsController(Controller):
         end: EndParam = None,
         preset: PresetParam = None,
         tz: Annotated[str, Parameter(description="IANA timezone")] = "UTC",
-        page: Annotated[int, Parameter(ge=1, description="1-based page")] = 1,
+        page: Annotated[int, Parameter(ge=1, le=1_000_000, description="1-based page")] = 1,
         page_size: Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE, description=f"1..{MAX_PAGE_SIZE}")] = 50,
     ) -> SessionPage:
         svc: AppServices = request.app.state.services

@@ -12,6 +12,8 @@ _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def _resolve(dist: Path, path: str) -> Path | None:
+    if "\x00" in path:  # a NUL byte makes the OS path calls raise ValueError (-> 500)
+        return None
     candidate = (dist / path).resolve()
     # Refuse traversal outside dist (e.g. /..%2f..%2fetc/passwd).
     if dist not in candidate.parents and candidate != dist:

@@ -37,7 +37,7 @@ def zone(name: str) -> ZoneInfo:
     """The IANA zone `name`; raises ValueError (not a zoneinfo-specific error) when unknown."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError) as exc:  # OSError: name too long
         raise ValueError(f"unknown IANA timezone {name!r}") from exc
 
 

@@ -1,0 +1,43 @@
+"""Live tail: rows the log tailer stores are pushed on the `logs` topic, filtered per subscriber."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from deltaplane.core.services import AppServices
+from deltaplane.logs.query import build_filter, matches_filter
+
+
+def logs_row_matches(row: dict[str, Any], filt: dict[str, Any]) -> bool:
+    """A subscriber's filter uses the same names as GET /api/logs (level may be a list)."""
+    args = {k: v for k, v in filt.items() if k in _FILTER_KEYS}
+    if isinstance(args.get("level"), str):
+        args["level"] = [args["level"]]
+    return matches_filter(row, build_filter(**args))
+
+
+_FILTER_KEYS = {
+    "level", "min_level", "logger", "logger_contains", "event", "correlation_id", "request_id",
+    "strategy_id", "session_id", "source", "q",
+}
+
+
+@asynccontextmanager
+async def logs_topic_lifespan(services: AppServices) -> AsyncIterator[None]:
+    hub = services.extras["hub"]
+    hub.register_filter("logs", logs_row_matches)
+    tail = services.extras.get("log_tail")
+
+    def publish(rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            hub.publish("logs", row)
+
+    if tail is not None:
+        tail.listeners.append(publish)
+    try:
+        yield
+    finally:
+        if tail is not None and publish in tail.listeners:
+            tail.listeners.remove(publish)
