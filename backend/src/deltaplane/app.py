@@ -25,6 +25,7 @@ from litestar.types import ControllerRouterHandler
 
 from deltaplane import __version__
 from deltaplane.analytics.controllers import AnalyticsController
+from deltaplane.analytics.lifespan import analytics_lifespan
 from deltaplane.auth.controllers import AuthController, UserController
 from deltaplane.auth.middleware import AuthMiddleware
 from deltaplane.auth.services import WsTicketStore, ensure_initial_admin
@@ -76,7 +77,7 @@ def api_route_handlers() -> list[ControllerRouterHandler]:
 
 def lifespan_hooks() -> list[LifespanHook]:
     # Order matters: logs first (the hub's `logs` topic subscribes to the tailer), engine last.
-    return [logs_lifespan, logs_topic_lifespan, strategy_lifespan]
+    return [logs_lifespan, logs_topic_lifespan, analytics_lifespan, strategy_lifespan]
 
 
 def _announce_admin(username: str, password: str) -> None:

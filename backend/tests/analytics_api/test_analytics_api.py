@@ -221,9 +221,11 @@ async def test_ledger_cache_reloads_only_on_change(app, api, db) -> None:
     await seed(db)
     set_clock(app, NOW)
     cache = ledger_cache(app.state.services.extras)
-    for _ in range(3):
+    assert (await api.get("/api/analytics/summary", params={"preset": "all"})).status_code == 200
+    first = cache.loads  # the start-up warm-up may have loaded the empty ledger already
+    for _ in range(2):
         assert (await api.get("/api/analytics/summary", params={"preset": "all"})).status_code == 200
-    assert cache.loads == 1
+    assert cache.loads == first
     async with db() as s:  # an amendment of a closed trade's fees invalidates the cache
         from sqlalchemy import update
 
@@ -231,7 +233,7 @@ async def test_ledger_cache_reloads_only_on_change(app, api, db) -> None:
 
         await s.execute(update(TradingSession).where(TradingSession.gross_pnl == Decimal("100")).values(fees=Decimal("3")))
     body = (await api.get("/api/analytics/summary", params={"preset": "all"})).json()
-    assert cache.loads == 2 and body["summary"]["fees"] == "7.5"
+    assert cache.loads == first + 1 and body["summary"]["fees"] == "7.5"
 
 
 async def test_empty_database(app, api) -> None:
