@@ -476,7 +476,13 @@ def test_access_log_is_json_with_correlation_ids(stub_nginx: Nginx) -> None:
 
 
 def test_backend_down_gives_json_502(tmp_path: Path, dist: Path) -> None:
-    server, proc = start_nginx(tmp_path, free_port(), dist, None)
+    # Hold a bound but never-listening port: connections are refused, and nothing else can take
+    # the port meanwhile (a merely "free" port could be grabbed by another process).
+    import socket
+
+    dead = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    dead.bind(("127.0.0.1", 0))
+    server, proc = start_nginx(tmp_path, dead.getsockname()[1], dist, None)
     try:
         r = httpx.get(server.base + "/api/health")
         assert r.status_code == 502
@@ -484,3 +490,4 @@ def test_backend_down_gives_json_502(tmp_path: Path, dist: Path) -> None:
         assert httpx.get(server.base + "/").status_code == 200  # the SPA still loads
     finally:
         stop(proc)
+        dead.close()
