@@ -290,6 +290,7 @@ class EngineController(Controller):
             if not limit.is_finite() or limit <= 0:
                 raise FieldError("daily_loss_limit_usd", "must be a positive number of USD")
             risk.daily_loss_limit_usd = limit
+        _engine(request).invalidate_risk_cache()
         return _risk_read(risk)
 
 

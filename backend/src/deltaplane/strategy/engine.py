@@ -62,7 +62,8 @@ logger = logging.getLogger("deltaplane.engine")
 ACTIVE_SESSION_STATUSES = ("entering", "open", "exiting", "error")
 STALL_SECONDS = 2.0  # evaluate exits on a timer when ticks stall
 ORDER_POLL_SECONDS = 1.0
-EXIT_ROUNDS = 6  # partial exits are retried this many rounds before the session is flagged
+EXIT_ROUNDS = 6
+RISK_REFRESH_SECONDS = 5.0  # how stale the daily-loss inputs read from the DB may get  # partial exits are retried this many rounds before the session is flagged
 
 
 def parse_config(config_json: str) -> StrategyConfig:
@@ -119,6 +120,7 @@ class StrategyEngine:
         alerts: AlertService,
         clock: Any,
         live_trading_enabled: bool = False,
+        read_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.exchanges = exchanges  # "paper" and, when configured, "live"
@@ -126,7 +128,10 @@ class StrategyEngine:
         self.alerts = alerts
         self.clock = clock
         self.live_trading_enabled = live_trading_enabled
+        self.read_sessionmaker = read_sessionmaker or sessionmaker
         self.runners: dict[int, StrategyRunner] = {}
+        self.open_pnl: dict[int, Decimal] = {}  # strategy id -> unrealised PnL of its open session
+        self._risk_cache: tuple[datetime, Decimal | None, Decimal] | None = None
         self._lock = asyncio.Lock()
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -219,7 +224,30 @@ class StrategyEngine:
             risk.breaker_tripped_at = None
             risk.breaker_reason = None
             await db.commit()
+        self.invalidate_risk_cache()
         self.alerts.emit("rearmed", f"kill switch / circuit breaker re-armed by {user or 'system'}", level="warning")
+
+    async def check_account_loss(self) -> None:
+        """Daily circuit breaker: realised PnL of today's closed sessions plus every open session's
+        unrealised PnL. The DB part is refreshed every few seconds, not on every tick."""
+        now = self.clock.now()
+        if self._risk_cache is None or now >= self._risk_cache[0]:
+            async with self.read_sessionmaker() as db:
+                risk = await db.get(RiskState, 1)
+                start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+                realized = sum((await db.scalars(select(TradingSession.net_pnl).where(TradingSession.closed_at >= start_of_day))).all(), Decimal(0))
+            limit = None if risk is None or risk.breaker_tripped_at is not None else risk.daily_loss_limit_usd
+            self._risk_cache = (now + timedelta(seconds=RISK_REFRESH_SECONDS), limit, realized)
+        _, limit, realized = self._risk_cache
+        if limit is None:
+            return
+        total = realized + sum(self.open_pnl.values(), Decimal(0))
+        if total <= -limit:
+            self._risk_cache = (now + timedelta(seconds=RISK_REFRESH_SECONDS), None, realized)  # trip once
+            asyncio.get_running_loop().create_task(self.trip_breaker(f"realised+unrealised {total:.2f} USD <= -{limit}"))
+
+    def invalidate_risk_cache(self) -> None:
+        self._risk_cache = None
 
     async def trip_breaker(self, reason: str) -> None:
         async with self.sessionmaker() as db:
@@ -305,6 +333,8 @@ class StrategyRunner:
         self.last_levels: dict[str, Any] | None = None
         self.last_pnl: dict[str, Any] | None = None
         self.reconciled: set[str] = set()  # sessions checked against the exchange by this runner
+        self.position: PositionState | None = None  # in-memory copy of the open position being monitored
+        self.position_symbols: tuple[str, str] = ("", "")
 
     # --- task plumbing -------------------------------------------------------------------------
     def start(self) -> None:
@@ -815,6 +845,7 @@ class StrategyRunner:
         )
 
     async def _monitor(self, session_id: str, cfg: StrategyConfig, exchange: Exchange) -> None:
+        self.position = None  # reload: legs may have changed since the last stretch
         legs = await self._legs(session_id)
         symbols = [leg.symbol for leg in legs]
         stream = exchange.ticks(symbols)
@@ -873,46 +904,50 @@ class StrategyRunner:
             return next_tick.result()
         return None
 
-    async def _evaluate(self, session_id: str, cfg: StrategyConfig) -> Any:
-        async with self.engine.sessionmaker() as db:
+    async def _load_position(self, session_id: str) -> None:
+        """Read the open position once per monitoring stretch; ticks are then evaluated in memory
+        (the runner is the only writer of its session, so the copy cannot go stale)."""
+        async with self.engine.read_sessionmaker() as db:
             session = await db.get(TradingSession, session_id)
             assert session is not None
             legs = list((await db.scalars(select(Leg).where(Leg.session_id == session_id).order_by(Leg.id))).all())
             day_rows = (await db.scalars(select(TradingSession.net_pnl).where(
-                TradingSession.strategy_id == self.strategy_id, TradingSession.trading_day == session.trading_day, TradingSession.status == "closed"))).all()
-            position = self._position_state(session, legs, sum(day_rows, Decimal(0)))
-            call = next(leg for leg in legs if leg.kind == "call")
-            put = next(leg for leg in legs if leg.kind == "put")
-            market = MarketState(call_mark=self.quotes[call.symbol].ticker.mark, put_mark=self.quotes[put.symbol].ticker.mark)
-            evaluation = evaluate_exit(position, market, cfg, self.now())
-            if evaluation.trailing != position.trailing:
+                TradingSession.strategy_id == self.strategy_id, TradingSession.trading_day == session.trading_day,
+                TradingSession.status == "closed"))).all()
+        self.position = self._position_state(session, legs, sum(day_rows, Decimal(0)))
+        self.position_symbols = (next(leg.symbol for leg in legs if leg.kind == "call"), next(leg.symbol for leg in legs if leg.kind == "put"))
+
+    async def _evaluate(self, session_id: str, cfg: StrategyConfig) -> Any:
+        if self.position is None:
+            await self._load_position(session_id)
+        position = self.position
+        assert position is not None
+        call_symbol, put_symbol = self.position_symbols
+        market = MarketState(call_mark=self.quotes[call_symbol].ticker.mark, put_mark=self.quotes[put_symbol].ticker.mark)
+        now = self.now()
+        evaluation = evaluate_exit(position, market, cfg, now)
+        if evaluation.trailing != position.trailing:
+            # Persist the new trailing state before relying on it (a restart must not lower the lock).
+            async with self.engine.sessionmaker() as db:
+                session = await db.get(TradingSession, session_id)
+                assert session is not None
+                session.peak_profit_pct = evaluation.trailing.peak_profit_pct
+                session.trailing_lock_pct = evaluation.trailing.lock_pct
                 if evaluation.trailing.lock_pct != position.trailing.lock_pct:
                     db.add(_event(self.strategy_id, session_id, "trailing_lock_moved",
                                   f"trailing stop now locks {evaluation.trailing.lock_pct}% of credit (peak {evaluation.trailing.peak_profit_pct:.1f}%)"))
                     self.engine.alerts.emit("stop_moved", f"strategy {self.strategy_id}: trailing lock moved to {evaluation.trailing.lock_pct}% of credit",
                                             strategy_id=self.strategy_id, session_id=session_id)
-                session.peak_profit_pct = evaluation.trailing.peak_profit_pct
-                session.trailing_lock_pct = evaluation.trailing.lock_pct
                 await db.commit()
-            levels = trailing_levels(position, market, cfg, self.now())
+            self.position = msgspec.structs.replace(position, trailing=evaluation.trailing)
+        levels = trailing_levels(self.position, market, cfg, now)
         self.last_levels = msgspec.to_builtins(levels, enc_hook=str)
         self.last_pnl = msgspec.to_builtins(evaluation.pnl, enc_hook=str)
         self.engine.hub.publish(f"runtime:{self.strategy_id}", {"tick": True, "pnl": self.last_pnl, "levels": self.last_levels,
                                                                "quotes": {s: _quote_dict(q.ticker) for s, q in self.quotes.items()}})
-        if cfg.daily_loss_limit_usd is not None or True:
-            await self._check_account_loss(evaluation.pnl.pnl_usd)
+        self.engine.open_pnl[self.strategy_id] = evaluation.pnl.pnl_usd
+        await self.engine.check_account_loss()
         return evaluation.decision
-
-    async def _check_account_loss(self, open_pnl: Decimal) -> None:
-        async with self.engine.sessionmaker() as db:
-            risk = await db.get(RiskState, 1)
-            if risk is None or risk.daily_loss_limit_usd is None or risk.breaker_tripped_at is not None:
-                return
-            start_of_day = self.now().replace(hour=0, minute=0, second=0, microsecond=0)
-            realized = sum((await db.scalars(select(TradingSession.net_pnl).where(TradingSession.closed_at >= start_of_day))).all(), Decimal(0))
-        total = realized + open_pnl
-        if total <= -risk.daily_loss_limit_usd:
-            asyncio.get_running_loop().create_task(self.engine.trip_breaker(f"realised+unrealised {total:.2f} USD <= -{risk.daily_loss_limit_usd}"))
 
     async def _exit(self, session_id: str, cfg: StrategyConfig, exchange: Exchange, reason: str, *, urgent: bool, message: str = "") -> None:
         # Persist the decision first: a restart continues this exit instead of re-deciding.
@@ -974,6 +1009,9 @@ class StrategyRunner:
         self.quotes.clear()
         self.last_levels = None
         self.last_pnl = None
+        self.position = None
+        self.engine.open_pnl.pop(self.strategy_id, None)
+        self.engine.invalidate_risk_cache()
         if final_reason != "entry_failed":
             self.engine.alerts.emit("exit", f"strategy {self.strategy_id} exited ({final_reason}): net {net:.2f} USD",
                                     strategy_id=self.strategy_id, session_id=session_id, reason=final_reason)

@@ -38,7 +38,7 @@ async def strategy_lifespan(services: AppServices) -> AsyncIterator[None]:
     hub = services.extras["hub"]
     alerts = AlertService(settings, hub)
     engine = StrategyEngine(sessionmaker=services.sessionmaker, exchanges=exchanges, hub=hub, alerts=alerts, clock=clock,
-                            live_trading_enabled=settings.live_trading_enabled)
+                            live_trading_enabled=settings.live_trading_enabled, read_sessionmaker=services.read_sessionmaker)
     services.extras.update(engine=engine, alerts=alerts, exchanges=exchanges)
 
     async def runtime_snapshot(topic: str) -> dict[str, Any] | None:
