@@ -75,3 +75,28 @@ async def test_unreachable_live_exchange_is_an_error_never_a_paper_fallback(tmp_
         rt = await h.runtime(sid)
         assert "engine error" in rt["detail"]
         assert h.exchange.orders == {}
+
+
+async def test_exchange_status_and_test_connection_never_reveal_secrets(tmp_path) -> None:
+    clock = SimulatedClock(START)
+    server = FakeDeltaServer(paper=PaperExchange(PaperConfig(seed=5), clock=clock))
+    async with server:
+        h = _live_harness(tmp_path, server, clock)
+        async with h:
+            status = (await h.api("GET", "/api/exchange/status")).json()
+            assert status["live_configured"] is True and status["live_trading_enabled"] is True
+            r = await h.api("POST", "/api/exchange/test")
+            body = r.json()
+            assert r.status_code == 200 and body["ok"] is True and body["auth_ok"] is True and body["exchange"] == "delta"
+            assert "test-secret" not in r.text and "test-secret" not in (await h.api("GET", "/api/exchange/status")).text
+            server.api_keys = {"test-key": "rotated-secret"}  # our key no longer matches: auth fails
+            bad = (await h.api("POST", "/api/exchange/test")).json()
+            assert bad["ok"] is False
+
+
+async def test_paper_only_deployment_reports_paper(tmp_path) -> None:
+    async with Harness(tmp_path) as h:
+        status = (await h.api("GET", "/api/exchange/status")).json()
+        assert status["live_configured"] is False and status["credentials_present"] is False
+        body = (await h.api("POST", "/api/exchange/test")).json()
+        assert body["ok"] is True and body["exchange"] == "paper"

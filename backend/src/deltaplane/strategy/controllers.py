@@ -40,6 +40,7 @@ from deltaplane.strategy.schemas import (
     ActionResult,
     ChainRead,
     ChainRow,
+    ConnectionTest,
     ExchangeStatus,
     PreviewLeg,
     PreviewResult,
@@ -366,16 +367,19 @@ class ExchangeController(Controller):
                               credentials_present=bool(s.delta_api_key and s.delta_api_secret), base_url=s.delta_base_url or "")
 
     @post("/test", operation_id="testExchangeConnection", guards=[requires_admin], status_code=HTTP_200_OK)
-    async def test_connection(self, request: Request) -> dict[str, Any]:
+    async def test_connection(self, request: Request) -> ConnectionTest:
         """Probe the live adapter: auth, clock skew and rate-limit budget."""
         live = _engine(request).exchanges.get("live")
         if live is None:
-            return {"ok": True, "exchange": "paper", "detail": "paper exchange: nothing to test (set EXCHANGE=delta for live)"}
+            return ConnectionTest(ok=True, exchange="paper", detail="paper exchange: nothing to test (set EXCHANGE=delta for live)")
         try:
             report = await live.test_connection()
         except ExchangeError as exc:
-            return {"ok": False, "exchange": "delta", "detail": str(exc)}
-        return {"ok": True, "exchange": "delta", **msgspec.to_builtins(report)}
+            return ConnectionTest(ok=False, exchange="delta", detail=str(exc))
+        ok = bool(report.auth_ok) and not report.error
+        detail = report.error or ("authenticated" if report.auth_ok else "authentication failed")
+        return ConnectionTest(ok=ok, exchange="delta", detail=detail, auth_ok=report.auth_ok, clock_skew_s=report.clock_skew_s,
+                              rate_limit_remaining=report.rate_limit_remaining)
 
 
 __all__ = ["StrategyController", "EngineController", "MarketController", "ExchangeController", "time"]

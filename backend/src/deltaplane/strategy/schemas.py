@@ -122,3 +122,14 @@ class ExchangeStatus(msgspec.Struct):
     delta_env: str
     credentials_present: bool
     base_url: str
+
+
+class ConnectionTest(msgspec.Struct):
+    """Result of probing the active exchange (credentials are never echoed)."""
+
+    ok: bool
+    exchange: str
+    detail: str
+    auth_ok: bool | None = None
+    clock_skew_s: float | None = None
+    rate_limit_remaining: int | None = None
