@@ -58,8 +58,14 @@ test('admin creates a viewer; viewer cannot see Users; screenshots in light/dark
   await expect(page.getByTestId('role-badge')).toHaveText('admin');
   await expect(page.getByTestId('nav-settings')).toBeVisible();
   await expect(page.getByTestId('nav-users')).toBeVisible();
+  await expect(page).toHaveURL(/\/live$/); // the first tab (Live Control)
+  await page.getByTestId('nav-settings').click();
   await expect(page).toHaveURL(/\/settings$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
+  // Exchange panel: which exchange is active, credentials never shown, test connection works.
+  await expect(page.getByTestId('exchange-active')).toContainText('Paper only');
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await expect(page.getByTestId('exchange-probe')).toContainText('Connection OK');
 
   // an API key: created, shown once, listed
   await page.getByTestId('api-key-name').fill('e2e-script');
@@ -123,6 +129,8 @@ test('admin creates a viewer; viewer cannot see Users; screenshots in light/dark
   await expect(vp.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'dark');
   await vp.screenshot({ path: join(artifacts, 'login-phone-dark.png') });
   await signIn(vp, VIEWER.username, VIEWER.password);
+  await vp.goto(`${baseURL()}/settings`);
+  await expect(vp.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
   await vp.getByTestId('user-menu').click();
   await expect(vp.getByTestId('menu-role-badge')).toHaveText('viewer');
   await vp.keyboard.press('Escape');
@@ -134,8 +142,9 @@ test('admin creates a viewer; viewer cannot see Users; screenshots in light/dark
   await vp.screenshot({ path: join(artifacts, 'nav-phone-dark.png') });
   // a deep link to an admin page lands on an allowed tab
   await vp.goto(`${baseURL()}/users`);
-  await expect(vp).toHaveURL(/\/settings$/);
+  await expect(vp).toHaveURL(/\/live$/);
   await expect(vp.getByTestId('nav-users')).toHaveCount(0);
+  await vp.goto(`${baseURL()}/settings`);
   // the viewer changes their password: every session is revoked, so back to the login page
   await vp.getByRole('textbox', { name: 'Current password', exact: true }).fill(VIEWER.password);
   await vp.getByRole('textbox', { name: 'New password', exact: true }).fill(VIEWER.newPassword);

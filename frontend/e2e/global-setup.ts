@@ -87,6 +87,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   process.env.E2E_BASE_URL = appURL;
   process.env.E2E_ADMIN_PASSWORD = ADMIN_PASSWORD;
+  // Specs that must insert rows the API cannot create (e.g. closed sessions for analytics) use this.
+  process.env.E2E_DATABASE_URL = `sqlite+aiosqlite:///${join(tmp, 'db.sqlite')}`;
 
   return async () => {
     if (child.exitCode === null) {

@@ -320,6 +320,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Query backend logs, newest first */
+        get: operations["listLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/logs/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Store frontend/external log entries (signed-in user or X-Log-Ingest-Key) */
+        post: operations["ingestLogBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/logs/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stream matching logs as CSV */
+        get: operations["exportLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/logs/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counts, top loggers/events, latest problems, ingestion lag */
+        get: operations["logsSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/market/chain": {
         parameters: {
             query?: never;
@@ -680,6 +748,10 @@ export interface components {
             prefix: string;
             revoked_at: string | null;
         };
+        /** BatchAccepted */
+        BatchAccepted: {
+            stored: number;
+        };
         /** BreakdownRow */
         BreakdownRow: {
             fees: string;
@@ -720,6 +792,15 @@ export interface components {
         ChangePasswordRequest: {
             current_password: string;
             new_password: string;
+        };
+        /** ConnectionTest */
+        ConnectionTest: {
+            auth_ok?: boolean | null;
+            clock_skew_s?: number | null;
+            detail: string;
+            exchange: string;
+            ok: boolean;
+            rate_limit_remaining?: number | null;
         };
         /** DailyPnl */
         DailyPnl: {
@@ -829,6 +910,22 @@ export interface components {
             starting_capital: string;
             timezone: string;
         };
+        /** IngestionStatus */
+        IngestionStatus: {
+            enabled: boolean;
+            /** @default 0 */
+            lag_bytes: number;
+            /** @default 0 */
+            lag_seconds: number;
+            last_error?: string | null;
+            last_line_timestamp?: string | null;
+            /** @default 0 */
+            lines_ingested: number;
+            /** @default 0 */
+            lines_per_second: number;
+            /** @default false */
+            running: boolean;
+        };
         /** LegRead */
         LegRead: {
             contract_value: string;
@@ -847,10 +944,51 @@ export interface components {
             symbol: string;
             target_qty: number;
         };
+        /** LogEntry */
+        LogEntry: {
+            correlation_id?: string | null;
+            event: string;
+            id: number;
+            /** Format: date-time */
+            ingested_at: string;
+            level: string;
+            logger: string;
+            message: string;
+            payload: unknown;
+            request_id?: string | null;
+            session_id?: string | null;
+            source: string;
+            strategy_id?: string | null;
+            /** Format: date-time */
+            timestamp: string;
+        };
         /** LoginRequest */
         LoginRequest: {
             password: string;
             username: string;
+        };
+        /** LogPage */
+        LogPage: {
+            items: components["schemas"]["LogEntry"][];
+            limit: number;
+            next_cursor: string | null;
+        };
+        /** LogSummary */
+        LogSummary: {
+            counts_by_level: {
+                [key: string]: number;
+            };
+            ingestion: components["schemas"]["IngestionStatus"];
+            latest_error: components["schemas"]["LogEntry"] | null;
+            latest_warning: components["schemas"]["LogEntry"] | null;
+            top_events: components["schemas"]["NameCount"][];
+            top_loggers: components["schemas"]["NameCount"][];
+            total: number;
+        };
+        /** NameCount */
+        NameCount: {
+            count: number;
+            name: string;
         };
         /** OpenSessionsStats */
         OpenSessionsStats: {
@@ -1762,9 +1900,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["ConnectionTest"];
                 };
             };
         };
@@ -1808,6 +1944,185 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    listLogs: {
+        parameters: {
+            query?: {
+                correlation_id?: string | null;
+                cursor?: string | null;
+                /** @description ISO-8601, exclusive */
+                end?: string | null;
+                event?: string | null;
+                /** @description exact level(s), repeatable; WARN == WARNING */
+                level?: string[] | null;
+                limit?: number;
+                /** @description exact logger name */
+                logger?: string | null;
+                /** @description case-insensitive substring */
+                logger_contains?: string | null;
+                min_level?: string | null;
+                /** @description full-text words (message + payload) */
+                q?: string | null;
+                request_id?: string | null;
+                session_id?: string | null;
+                source?: string | null;
+                /** @description ISO-8601, inclusive */
+                start?: string | null;
+                strategy_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogPage"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    ingestLogBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request accepted, processing continues off-line */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchAccepted"];
+                };
+            };
+        };
+    };
+    exportLogs: {
+        parameters: {
+            query?: {
+                correlation_id?: string | null;
+                end?: string | null;
+                event?: string | null;
+                /** @description csv */
+                format?: string;
+                /** @description exact level(s), repeatable; WARN == WARNING */
+                level?: string[] | null;
+                logger?: string | null;
+                logger_contains?: string | null;
+                min_level?: string | null;
+                q?: string | null;
+                request_id?: string | null;
+                session_id?: string | null;
+                source?: string | null;
+                start?: string | null;
+                strategy_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stream Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
+                    };
+                };
+            };
+        };
+    };
+    logsSummary: {
+        parameters: {
+            query?: {
+                correlation_id?: string | null;
+                end?: string | null;
+                event?: string | null;
+                /** @description exact level(s), repeatable; WARN == WARNING */
+                level?: string[] | null;
+                logger?: string | null;
+                logger_contains?: string | null;
+                min_level?: string | null;
+                q?: string | null;
+                request_id?: string | null;
+                session_id?: string | null;
+                source?: string | null;
+                start?: string | null;
+                strategy_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogSummary"];
+                };
+            };
+            /** @description Bad request syntax or unsupported method */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        extra?: null | {
+                            [key: string]: unknown;
+                        } | unknown[];
+                        status_code: number;
                     };
                 };
             };

@@ -50,7 +50,7 @@ export function HealthIndicator({ compact = false }: { compact?: boolean }) {
         tt="none"
         styles={{ label: { fontVariantNumeric: 'tabular-nums' }, section: compact ? { margin: 0 } : undefined }}
       >
-        {compact ? null : pending ? '…' : ok ? `Live · ${health.data.rttMs} ms` : 'Offline'}
+        {compact ? null : pending ? '…' : ok ? `API · ${health.data.rttMs} ms` : 'Offline'}
       </Badge>
     </Tooltip>
   );

@@ -16,8 +16,8 @@ afterEach(() => {
 
 describe('Shell navigation', () => {
   it.each([
-    ['admin', ['nav-settings', 'nav-users']],
-    ['viewer', ['nav-settings']],
+    ['admin', ['nav-live', 'nav-strategies', 'nav-history', 'nav-analytics', 'nav-logs', 'nav-settings', 'nav-users']],
+    ['viewer', ['nav-live', 'nav-strategies', 'nav-history', 'nav-analytics', 'nav-logs', 'nav-settings']],
   ] as const)('%s sees only the tabs registered for the role', async (role, expected) => {
     vi.stubGlobal('fetch', vi.fn(async () => jsonResponse(200, role === 'admin' ? [] : { status: 'ok', version: '0.1.0' })));
     signInAs(role);

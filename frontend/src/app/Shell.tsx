@@ -8,6 +8,8 @@ import { HealthIndicator } from './HealthIndicator';
 import { TABS } from './registry';
 import { tabsFor } from './tabs';
 import { ThemeToggle } from './ThemeToggle';
+import { ConnectionIndicator } from '../realtime/ConnectionIndicator';
+import { RealtimeAlerts } from '../realtime/RealtimeAlerts';
 import { UserMenu } from './UserMenu';
 
 export function Shell() {
@@ -45,11 +47,14 @@ export function Shell() {
           </Group>
           <Group gap={phone ? 6 : 'sm'} wrap="nowrap">
             <HealthIndicator compact={phone} />
+            <ConnectionIndicator dot={phone} />
             <ThemeToggle />
             <UserMenu compact={phone} />
           </Group>
         </Group>
       </AppShell.Header>
+      {/* App-wide realtime alert toasts (entry, exit, stop moves, errors), on every page. */}
+      <RealtimeAlerts />
 
       <AppShell.Navbar p="xs" aria-label="Main navigation">
         <AppShell.Section grow component={ScrollArea}>

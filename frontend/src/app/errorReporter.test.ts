@@ -33,3 +33,23 @@ describe('reportClientError', () => {
     await expect(flushClientErrors(fetch as unknown as typeof globalThis.fetch)).resolves.toBeUndefined();
   });
 });
+
+describe('fitEntry', () => {
+  it('keeps entries under the server per-entry limit (UTF-8 bytes), trimming the stack first', async () => {
+    const { fitEntry, MAX_ENTRY_BYTES } = await import('./errorReporter');
+    const entry = {
+      timestamp: new Date().toISOString(),
+      level: 'ERROR' as const,
+      logger: 'browser',
+      event: 'client_error',
+      message: 'Error: ' + 'é'.repeat(1500),
+      stack: '→ at frame\n'.repeat(2000),
+      url: '/logs',
+      user_agent: 'test',
+    };
+    fitEntry(entry);
+    expect(new TextEncoder().encode(JSON.stringify(entry)).length).toBeLessThanOrEqual(MAX_ENTRY_BYTES);
+    expect(entry.message).toBe('Error: ' + 'é'.repeat(1500)); // message kept whole
+    expect(entry.level).toBe('ERROR');
+  });
+});

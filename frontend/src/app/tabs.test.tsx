@@ -22,7 +22,7 @@ describe('tab registry', () => {
   });
 
   it('the real registry: Settings for all, Users for admins only, no placeholder tabs', () => {
-    expect(tabsFor('admin', TABS).map((t) => t.id)).toEqual(['settings', 'users']);
-    expect(tabsFor('viewer', TABS).map((t) => t.id)).toEqual(['settings']);
+    expect(tabsFor('admin', TABS).map((t) => t.id)).toEqual(['live', 'strategies', 'history', 'analytics', 'logs', 'settings', 'users']);
+    expect(tabsFor('viewer', TABS).map((t) => t.id)).toEqual(['live', 'strategies', 'history', 'analytics', 'logs', 'settings']);
   });
 });

@@ -4,6 +4,7 @@ import { PageTitle } from '../../app/PageTitle';
 import { Timestamp } from '../../app/Timestamp';
 import { ApiKeysPanel } from './ApiKeysPanel';
 import { ChangePasswordForm } from './ChangePasswordForm';
+import { ExchangePanel } from './ExchangePanel';
 
 export default function SettingsPage() {
   const user = useCurrentUser();
@@ -66,6 +67,12 @@ export default function SettingsPage() {
           API keys
         </Title>
         <ApiKeysPanel />
+      </Paper>
+      <Paper withBorder p="lg" radius="md" component="section" aria-labelledby="exchange-heading">
+        <Title order={2} size="h4" id="exchange-heading" mb="sm">
+          Exchange
+        </Title>
+        <ExchangePanel />
       </Paper>
     </Stack>
   );

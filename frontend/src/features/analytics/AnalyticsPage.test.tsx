@@ -1,0 +1,106 @@
+import { act, screen } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { jsonResponse, renderWithProviders } from '../../test/utils';
+import AnalyticsPage from './AnalyticsPage';
+
+vi.mock('./charts', () => ({
+  EquityDrawdownChart: () => <div data-testid="chart-equity" />,
+  DailyPnlChart: () => null,
+  RollingWinRateChart: () => null,
+  PnlHistogram: () => null,
+}));
+
+const zero = '0';
+const range = { start: null, end: '2025-06-01T10:00:00Z', timezone: 'UTC', preset: '7d', strategy_id: null, generated_at: '2025-06-01T10:00:00Z' };
+function summaryBody(tradeCount: number, net = '0') {
+  return {
+    range,
+    open_sessions: { open_sessions: 0, credit: zero, fees: zero, unrealized_pnl: null, unrealized_pnl_available: false, note: 'no marks' },
+    summary: {
+      start: null, end: range.end, timezone: 'UTC', starting_capital: zero, trade_count: tradeCount, gross_pnl: net, fees: zero,
+      net_pnl: net, average_fee: null, wins: tradeCount, losses: 0, breakeven: 0, win_rate: tradeCount ? 1 : null,
+      average_trade: null, average_win: null, average_loss: null, largest_win: null, largest_loss: null,
+      profit_factor: null, expectancy: null, leg_count: 0, leg_wins: 0, leg_win_rate: null,
+      drawdown: { max_drawdown: zero, max_drawdown_pct: null, max_drawdown_start: null, max_drawdown_end: null, current_drawdown: zero, current_drawdown_pct: null, peak_equity: zero, final_equity: zero },
+      sharpe_ratio: null, sortino_ratio: null, calmar_ratio: null, annualized_return_pct: null,
+      streaks: { longest_win_streak: 0, longest_loss_streak: 0, current_streak: 0 },
+      calendar_days: 0, trading_days: 0, profitable_days: 0, losing_days: 0, best_day: null, best_day_pnl: null, worst_day: null, worst_day_pnl: null,
+      average_holding_seconds: null, credit: zero, debit: zero, premium_kept: zero, premium_capture_pct: null,
+      by_exit_reason: [], by_underlying: [], by_strategy: [],
+      unrealized: { open_sessions: 0, credit: zero, unrealized_pnl: null, fees: zero, net_unrealized_pnl: null },
+    },
+  };
+}
+const historyBody = {
+  range,
+  history: { start: null, end: range.end, timezone: 'UTC', starting_capital: zero, equity_curve: [], drawdown: [], daily_pnl: [], rolling_win_rate: [], rolling_window: 10, pnl_histogram: [] },
+};
+
+let urls: URL[] = [];
+let trades = 0;
+beforeEach(() => {
+  urls = [];
+  trades = 0;
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (req: Request) => {
+      const url = new URL(req.url);
+      urls.push(url);
+      if (url.pathname === '/api/analytics/summary') return jsonResponse(200, summaryBody(trades, trades ? '1234.5' : '0'));
+      if (url.pathname === '/api/analytics/history') return jsonResponse(200, historyBody);
+      if (url.pathname === '/api/strategies') return jsonResponse(200, []);
+      return jsonResponse(404, { error: 'not_found', detail: 'nope' });
+    }),
+  );
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+describe('AnalyticsPage', () => {
+  it('explains what to do when the range has no closed sessions', async () => {
+    renderWithProviders(<AnalyticsPage />, { route: '/analytics?preset=7d&tz=UTC' });
+    expect(await screen.findByTestId('analytics-empty')).toHaveTextContent('No closed sessions in 7D');
+    expect(screen.getByTestId('analytics-empty')).toHaveTextContent('Strategies tab');
+    expect(screen.getByTestId('updated-at')).toHaveTextContent(/^updated \d\d:\d\d:\d\d$/);
+  });
+
+  it('auto-refresh re-sends the preset every 30 s (never a frozen start/end) and picks up new trades', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    renderWithProviders(<AnalyticsPage />, { route: '/analytics?preset=7d&tz=UTC' });
+    expect(await screen.findByTestId('analytics-empty')).toBeInTheDocument();
+    const summaries = () => urls.filter((u) => u.pathname === '/api/analytics/summary');
+    expect(summaries()).toHaveLength(1);
+
+    trades = 3;
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(30_000);
+    });
+    expect(await screen.findByTestId('kpi-net_pnl')).toHaveTextContent('$1,234.50');
+    expect(summaries().length).toBeGreaterThanOrEqual(2);
+    for (const u of summaries()) {
+      expect(u.searchParams.get('preset')).toBe('7d');
+      expect(u.searchParams.get('tz')).toBe('UTC');
+      expect(u.searchParams.has('start')).toBe(false);
+      expect(u.searchParams.has('end')).toBe(false);
+    }
+  });
+
+  it('shows an error state with the correlation id and a retry', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (req: Request) => {
+        const url = new URL(req.url);
+        if (url.pathname === '/api/analytics/summary')
+          return jsonResponse(422, { error: 'validation_error', detail: 'tz: unknown timezone', correlation_id: 'corr-123', status_code: 422 });
+        return jsonResponse(200, url.pathname === '/api/strategies' ? [] : historyBody);
+      }),
+    );
+    renderWithProviders(<AnalyticsPage />, { route: '/analytics' });
+    const alert = await screen.findByTestId('error-analytics');
+    expect(alert).toHaveTextContent('tz: unknown timezone');
+    expect(alert).toHaveTextContent('ref corr-123');
+    expect(screen.getByRole('button', { name: 'Retry' })).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,231 @@
+import { Button, Group, Pagination, Paper, Select, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
+import { IconDownload, IconFilterOff } from '@tabler/icons-react';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { notifyError, notifySuccess } from '../../app/notify';
+import { PageTitle } from '../../app/PageTitle';
+import { QueryState } from '../../app/QueryState';
+import { Timestamp } from '../../app/Timestamp';
+import { STRATEGIES, listStrategies } from '../strategy/api';
+import { fmtNum, fmtSigned, humanize, pnlColor } from '../strategy/format';
+import { ModeBadge, StateBadge } from '../strategy/StrategyBadges';
+import { EMPTY_FILTERS, downloadSessionsCsv, listSessions, sessionsKey, type SessionFilters } from './api';
+import { SessionDrawer } from './SessionDrawer';
+
+const PAGE_SIZE = 25;
+
+export default function HistoryPage() {
+  const [filters, setFilters] = useState<SessionFilters>(EMPTY_FILTERS);
+  const [page, setPage] = useState(1);
+  const [params, setParams] = useSearchParams();
+  const openId = params.get('session');
+  const strategies = useQuery({ queryKey: STRATEGIES, queryFn: listStrategies });
+  const query = useQuery({
+    queryKey: sessionsKey(filters, page, PAGE_SIZE),
+    queryFn: () => listSessions(filters, page, PAGE_SIZE),
+    placeholderData: keepPreviousData,
+  });
+  const [exporting, setExporting] = useState<number | null>(null);
+  const tbody = useRef<HTMLTableSectionElement>(null);
+
+  const set = (k: keyof SessionFilters, v: string | null) => {
+    setFilters((f) => ({ ...f, [k]: v ?? '' }));
+    setPage(1);
+  };
+  const open = (id: string) => setParams({ session: id });
+  const close = () => setParams({}, { replace: true });
+
+  const exportCsv = async () => {
+    setExporting(0);
+    try {
+      const name = await downloadSessionsCsv(filters, (n) => setExporting(n));
+      notifySuccess(`Downloaded ${name}`);
+    } catch (err) {
+      notifyError(err, 'Export failed');
+    } finally {
+      setExporting(null);
+    }
+  };
+
+  const onRowKey = (e: React.KeyboardEvent<HTMLTableRowElement>, id: string) => {
+    const row = e.currentTarget;
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      open(id);
+    } else if (e.key === 'ArrowDown') {
+      e.preventDefault();
+      (row.nextElementSibling as HTMLElement | null)?.focus();
+    } else if (e.key === 'ArrowUp') {
+      e.preventDefault();
+      (row.previousElementSibling as HTMLElement | null)?.focus();
+    } else if (e.key === 'Home') {
+      e.preventDefault();
+      (tbody.current?.firstElementChild as HTMLElement | null)?.focus();
+    } else if (e.key === 'End') {
+      e.preventDefault();
+      (tbody.current?.lastElementChild as HTMLElement | null)?.focus();
+    }
+  };
+
+  const active = Object.values(filters).some(Boolean);
+  return (
+    <Stack gap="md">
+      <PageTitle
+        title="History"
+        actions={
+          <Button
+            variant="default"
+            leftSection={<IconDownload size={16} />}
+            onClick={() => void exportCsv()}
+            loading={exporting !== null}
+            data-testid="export-csv"
+          >
+            Export CSV
+          </Button>
+        }
+      />
+      {exporting !== null && (
+        <Text size="xs" c="dimmed" role="status" aria-live="polite">
+          Exporting… {exporting > 0 ? `${(exporting / 1024).toFixed(1)} KiB received` : 'waiting for the server'}
+        </Text>
+      )}
+      <Paper withBorder p="sm">
+        <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }} spacing="xs">
+          <Select
+            label="Strategy"
+            placeholder="All"
+            clearable
+            searchable
+            data={(strategies.data ?? []).map((s) => ({ value: String(s.id), label: s.name }))}
+            value={filters.strategy_id || null}
+            onChange={(v) => set('strategy_id', v)}
+            data-testid="filter-strategy"
+          />
+          <Select
+            label="Status"
+            placeholder="All"
+            clearable
+            data={['entering', 'open', 'exiting', 'closed', 'error']}
+            value={filters.status || null}
+            onChange={(v) => set('status', v)}
+          />
+          <Select label="Underlying" placeholder="All" clearable data={['BTC', 'ETH']} value={filters.underlying || null} onChange={(v) => set('underlying', v)} />
+          <Select
+            label="Mode"
+            placeholder="All"
+            clearable
+            data={[
+              { value: 'paper', label: 'Paper' },
+              { value: 'live', label: 'Live' },
+            ]}
+            value={filters.mode || null}
+            onChange={(v) => set('mode', v)}
+          />
+          <TextInput label="From" type="date" value={filters.start} onChange={(e) => set('start', e.currentTarget.value)} />
+          <TextInput label="To (inclusive)" type="date" value={filters.end} onChange={(e) => set('end', e.currentTarget.value)} />
+        </SimpleGrid>
+        {active && (
+          <Button
+            variant="subtle"
+            size="xs"
+            mt="xs"
+            leftSection={<IconFilterOff size={14} />}
+            onClick={() => {
+              setFilters(EMPTY_FILTERS);
+              setPage(1);
+            }}
+          >
+            Clear filters
+          </Button>
+        )}
+      </Paper>
+      <QueryState query={query} label="sessions">
+        {(data) => (
+          <Stack gap="sm">
+            <Paper withBorder>
+              <Table.ScrollContainer minWidth={900}>
+                <Table highlightOnHover verticalSpacing="xs" aria-label="Sessions" data-testid="sessions-table" style={{ opacity: query.isPlaceholderData ? 0.6 : 1 }}>
+                  <Table.Thead>
+                    <Table.Tr>
+                      <Table.Th>Opened</Table.Th>
+                      <Table.Th>Strategy</Table.Th>
+                      <Table.Th>Mode</Table.Th>
+                      <Table.Th>Status</Table.Th>
+                      <Table.Th>Exit reason</Table.Th>
+                      <Table.Th ta="right">Credit</Table.Th>
+                      <Table.Th ta="right">Fees</Table.Th>
+                      <Table.Th ta="right">Net PnL</Table.Th>
+                      <Table.Th>Closed</Table.Th>
+                    </Table.Tr>
+                  </Table.Thead>
+                  <Table.Tbody ref={tbody}>
+                    {data.items.length === 0 && (
+                      <Table.Tr>
+                        <Table.Td colSpan={9}>
+                          <Text c="dimmed" size="sm" py="md" ta="center">
+                            {active ? 'No sessions match these filters.' : 'No sessions yet.'}
+                          </Text>
+                        </Table.Td>
+                      </Table.Tr>
+                    )}
+                    {data.items.map((s) => (
+                      <Table.Tr
+                        key={s.id}
+                        tabIndex={0}
+                        aria-label={`Session of ${s.strategy_name}, ${s.status}, net ${s.net_pnl} USD`}
+                        onClick={() => open(s.id)}
+                        onKeyDown={(e) => onRowKey(e, s.id)}
+                        style={{ cursor: 'pointer' }}
+                        data-testid="session-row"
+                        bg={openId === s.id ? 'var(--mantine-primary-color-light)' : undefined}
+                      >
+                        <Table.Td>
+                          <Timestamp value={s.opened_at ?? s.created_at} />
+                        </Table.Td>
+                        <Table.Td>
+                          <Text size="sm" fw={600} lineClamp={1}>
+                            {s.strategy_name}
+                          </Text>
+                          <Text size="xs" c="dimmed" ff="monospace">
+                            {s.underlying} · v{s.strategy_version}
+                          </Text>
+                        </Table.Td>
+                        <Table.Td>
+                          <ModeBadge mode={s.mode} />
+                        </Table.Td>
+                        <Table.Td>
+                          <StateBadge state={s.status} />
+                        </Table.Td>
+                        <Table.Td>{humanize(s.exit_reason)}</Table.Td>
+                        <Table.Td ta="right" ff="monospace">
+                          {fmtNum(s.credit, 4)}
+                        </Table.Td>
+                        <Table.Td ta="right" ff="monospace">
+                          {fmtNum(s.fees, 4)}
+                        </Table.Td>
+                        <Table.Td ta="right" ff="monospace" fw={600} c={pnlColor(s.net_pnl)}>
+                          {fmtSigned(s.net_pnl, 4)}
+                        </Table.Td>
+                        <Table.Td>
+                          <Timestamp value={s.closed_at} />
+                        </Table.Td>
+                      </Table.Tr>
+                    ))}
+                  </Table.Tbody>
+                </Table>
+              </Table.ScrollContainer>
+            </Paper>
+            <Group justify="space-between" wrap="wrap">
+              <Text size="sm" c="dimmed">
+                {data.total} session{data.total === 1 ? '' : 's'} · ↑/↓ to move, Enter to open
+              </Text>
+              {data.pages > 1 && <Pagination total={data.pages} value={page} onChange={setPage} size="sm" aria-label="Pages" />}
+            </Group>
+          </Stack>
+        )}
+      </QueryState>
+      <SessionDrawer id={openId} onClose={close} />
+    </Stack>
+  );
+}

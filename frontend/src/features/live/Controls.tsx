@@ -1,0 +1,85 @@
+import { Button, Group, Text } from '@mantine/core';
+import { IconBolt, IconPlayerPause, IconPlayerPlay, IconPlayerStop } from '@tabler/icons-react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { ConfirmModal } from '../../app/ConfirmModal';
+import { notifySuccess } from '../../app/notify';
+import { STRATEGIES } from '../strategy/api';
+import { allowedActions, runAction, type ActionName } from './api';
+import { runtimeKey, type Runtime } from './runtime';
+
+const LABEL: Record<ActionName, string> = { start: 'Start', pause: 'Pause', resume: 'Resume', stop: 'Stop', flatten: 'Flatten' };
+
+export function Controls({ runtime }: { runtime: Runtime }) {
+  const qc = useQueryClient();
+  const [confirm, setConfirm] = useState<ActionName | null>(null);
+  const allowed = allowedActions(runtime.state);
+  const hasLegs = runtime.legs.length > 0;
+  const act = useMutation({
+    mutationFn: (action: ActionName) => runAction(runtime.strategy_id, action),
+    onSuccess: (r) => {
+      setConfirm(null);
+      notifySuccess(`${LABEL[r.action as ActionName] ?? r.action}: ${runtime.name} is now ${r.state}`);
+      void qc.invalidateQueries({ queryKey: runtimeKey(runtime.strategy_id) });
+      void qc.invalidateQueries({ queryKey: STRATEGIES });
+    },
+    onError: () => {
+      setConfirm(null);
+      // a 409 carries the current state: refresh what we show
+      void qc.invalidateQueries({ queryKey: runtimeKey(runtime.strategy_id) });
+    },
+  });
+  const busy = act.isPending ? act.variables : null;
+  const btn = (action: ActionName, icon: React.ReactNode, color?: string, variant: string = 'default', needsConfirm = false) => (
+    <Button
+      key={action}
+      size="sm"
+      variant={variant}
+      color={color}
+      leftSection={icon}
+      disabled={!allowed.has(action) || act.isPending}
+      loading={busy === action}
+      onClick={() => (needsConfirm ? setConfirm(action) : act.mutate(action))}
+      data-testid={`action-${action}`}
+    >
+      {LABEL[action]}
+    </Button>
+  );
+  return (
+    <>
+      <Group gap="xs" wrap="wrap">
+        {btn('start', <IconPlayerPlay size={16} />, 'teal', 'filled')}
+        {btn('pause', <IconPlayerPause size={16} />)}
+        {btn('resume', <IconPlayerPlay size={16} />)}
+        {btn('stop', <IconPlayerStop size={16} />, 'orange', 'light', true)}
+        {btn('flatten', <IconBolt size={16} />, 'red', 'light', true)}
+      </Group>
+      <ConfirmModal
+        opened={confirm !== null}
+        title={confirm === 'flatten' ? `Flatten ${runtime.name}` : `Stop ${runtime.name}`}
+        confirmLabel={confirm === 'flatten' ? 'Flatten now' : 'Stop strategy'}
+        loading={act.isPending}
+        onConfirm={() => confirm && act.mutate(confirm)}
+        onClose={() => setConfirm(null)}
+      >
+        {confirm === 'flatten' ? (
+          <Text size="sm">
+            Cancel every open order and close {hasLegs ? `both legs (${runtime.legs.map((l) => l.symbol).join(', ')})` : 'any legs'} with{' '}
+            <b>MARKET</b> orders now, then stop. Slippage is not limited.
+          </Text>
+        ) : (
+          <Text size="sm">
+            {hasLegs
+              ? `Exit the open legs (${runtime.legs.map((l) => l.symbol).join(', ')}) with the normal execution (limit walk, then market fallback if configured), then stop. No new entries.`
+              : 'Cancel the schedule and stop. There are no open legs.'}
+          </Text>
+        )}
+        {runtime.mode === 'live' && (
+          <Text size="sm" c="red" fw={600} mt="xs">
+            LIVE mode: real orders on Delta Exchange.
+          </Text>
+        )}
+      </ConfirmModal>
+    </>
+  );
+}

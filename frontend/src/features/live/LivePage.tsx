@@ -1,0 +1,93 @@
+import { Button, Group, Paper, ScrollArea, Stack, Text } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useMemo } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { PageTitle } from '../../app/PageTitle';
+import { QueryState } from '../../app/QueryState';
+import { ConnectionIndicator } from '../../realtime/ConnectionIndicator';
+import { useCurrentUser } from '../auth/useSession';
+import { STRATEGIES, listStrategies } from '../strategy/api';
+import { RUNNING_STATES, stateColor } from '../strategy/format';
+import { ModeBadge } from '../strategy/StrategyBadges';
+import type { StrategyRead } from '../strategy/types';
+import { EngagedBanner, KillSwitch, RiskPanel, useRisk } from './EnginePanels';
+import { StrategyPanel } from './StrategyPanel';
+
+/** Running strategies first, then those that ran recently, then the rest. */
+function order(rows: StrategyRead[]): StrategyRead[] {
+  const rank = (s: StrategyRead) => (RUNNING_STATES.has(s.state) || s.state === 'error' ? 0 : s.state === 'closed' ? 1 : 2);
+  return [...rows].sort((a, b) => rank(a) - rank(b) || b.updated_at.localeCompare(a.updated_at));
+}
+
+export default function LivePage() {
+  const admin = useCurrentUser().role === 'admin';
+  const strategies = useQuery({ queryKey: STRATEGIES, queryFn: listStrategies });
+  const risk = useRisk();
+  const [params, setParams] = useSearchParams();
+  return (
+    <Stack gap="md">
+      <PageTitle
+        title="Live Control"
+        actions={
+          <Group gap="sm">
+            <ConnectionIndicator />
+            {admin && <KillSwitch risk={risk.data} />}
+          </Group>
+        }
+      />
+      <EngagedBanner risk={risk.data} />
+      <QueryState query={strategies} label="strategies">
+        {(rows) => {
+          if (rows.length === 0) {
+            return (
+              <Paper withBorder p="lg">
+                <Text c="dimmed">
+                  No strategies yet. <Link to="/strategies/new">Create one</Link> in Strategies.
+                </Text>
+              </Paper>
+            );
+          }
+          return <Picker rows={order(rows)} selected={Number(params.get('id')) || null} onSelect={(id) => setParams({ id: String(id) }, { replace: true })} admin={admin} />;
+        }}
+      </QueryState>
+      <RiskPanel admin={admin} />
+    </Stack>
+  );
+}
+
+function Picker({ rows, selected, onSelect, admin }: { rows: StrategyRead[]; selected: number | null; onSelect: (id: number) => void; admin: boolean }) {
+  const current = useMemo(() => rows.find((r) => r.id === selected) ?? rows[0]!, [rows, selected]);
+  return (
+    <Stack gap="md">
+      <ScrollArea type="auto" offsetScrollbars>
+        <Group gap="xs" wrap="nowrap" role="tablist" aria-label="Strategies">
+          {rows.map((s) => {
+            const on = s.id === current.id;
+            return (
+              <Button
+                key={s.id}
+                role="tab"
+                aria-selected={on}
+                variant={on ? 'light' : 'default'}
+                color={on ? stateColor(s.state) : undefined}
+                onClick={() => onSelect(s.id)}
+                data-testid={`live-pick-${s.id}`}
+                rightSection={<ModeBadge mode={s.mode} />}
+                leftSection={
+                  <span
+                    aria-hidden
+                    style={{ width: 8, height: 8, borderRadius: 8, display: 'inline-block', background: `var(--mantine-color-${stateColor(s.state)}-6)` }}
+                  />
+                }
+                styles={{ label: { maxWidth: 220, overflow: 'hidden', textOverflow: 'ellipsis' } }}
+              >
+                {s.name} · {s.state}
+              </Button>
+            );
+          })}
+        </Group>
+      </ScrollArea>
+      <StrategyPanel key={current.id} id={current.id} admin={admin} />
+    </Stack>
+  );
+}

@@ -1,0 +1,25 @@
+import { api, unwrap } from '../../api';
+import type { RiskRead, RiskUpdate } from '../strategy/types';
+
+export type ActionName = 'start' | 'pause' | 'resume' | 'stop' | 'flatten';
+export const RISK = ['engine-risk'] as const;
+
+export const runAction = (id: number, action: ActionName) =>
+  unwrap(api.POST('/api/strategies/{strategy_id}/actions', { params: { path: { strategy_id: id } }, body: { action } }));
+export const getRisk = (): Promise<RiskRead> => unwrap(api.GET('/api/engine/risk'));
+export const putRisk = (body: RiskUpdate): Promise<RiskRead> => unwrap(api.PUT('/api/engine/risk', { body }));
+export const kill = () => unwrap(api.POST('/api/engine/kill'));
+export const rearm = () => unwrap(api.POST('/api/engine/rearm'));
+
+/** Which controls a state allows (backend strategy/state_machine.py). */
+export function allowedActions(state: string): Set<ActionName> {
+  const s = new Set<ActionName>();
+  if (['idle', 'closed', 'error'].includes(state)) s.add('start');
+  if (['waiting', 'open'].includes(state)) s.add('pause');
+  if (state === 'paused') s.add('resume');
+  if (!['idle', 'closed'].includes(state)) {
+    s.add('stop');
+    s.add('flatten');
+  }
+  return s;
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { allowedActions } from './api';
+import { mergeRuntimeEvent, normalizeRuntime } from './runtime';
+import { remaining } from './useRuntime';
+
+const base = () =>
+  normalizeRuntime(
+    {
+      strategy_id: 1,
+      name: 's',
+      state: 'open',
+      countdowns: { to_entry_s: null, to_exit_s: 100, to_expiry_s: 1000 },
+      session: { id: 'a', status: 'open', credit: '0.3', net_pnl: '0', exit_reason: null, expiry: '', exit_deadline: '', opened_at: null, error: null },
+      legs: [{ symbol: 'C', kind: 'call', strike: '1', quantity: 1, status: 'open', entry_price: '100', mark: '90', best_bid: null, best_ask: null, delta: 0.1, pnl: '0.01' }],
+    },
+    1_000,
+  );
+
+describe('runtime merge', () => {
+  it('merges ticks: marks, leg pnl, levels, countdowns', () => {
+    const { next, refetch } = mergeRuntimeEvent(
+      base(),
+      { tick: true, pnl: { pnl_usd: '0.02' }, levels: null, quotes: { C: { mark: '80', best_bid: '79', best_ask: '81', delta: 0.09 } } },
+      11_000,
+    );
+    expect(refetch).toBe(false);
+    expect(next.legs[0]).toMatchObject({ mark: '80', best_bid: '79', delta: 0.09 });
+    expect(Number(next.legs[0]!.pnl)).toBeCloseTo(0.02); // (100-80) * 0.001
+    expect(next.countdowns.to_expiry_s).toBe(990);
+    expect(next.receivedAt).toBe(11_000);
+  });
+  it('state and event messages update and ask for a refetch', () => {
+    const s = mergeRuntimeEvent(base(), { state: 'exiting', reason: 'take_profit' });
+    expect(s.next.state).toBe('exiting');
+    expect(s.refetch).toBe(true);
+    const e = mergeRuntimeEvent(base(), { event: { kind: 'trailing_lock_moved', message: 'now 10%', level: 'info' } }, 5_000);
+    expect(e.next.events[0]).toMatchObject({ kind: 'trailing_lock_moved', message: 'now 10%' });
+  });
+  it('counts down locally', () => {
+    expect(remaining(100, 1_000, 3_500)).toBe(97.5);
+    expect(remaining(null, 0, 0)).toBeNull();
+  });
+  it('offers the actions the state machine allows', () => {
+    expect([...allowedActions('idle')]).toEqual(['start']);
+    expect([...allowedActions('open')].sort()).toEqual(['flatten', 'pause', 'stop']);
+    expect([...allowedActions('paused')].sort()).toEqual(['flatten', 'resume', 'stop']);
+    expect([...allowedActions('error')].sort()).toEqual(['flatten', 'start', 'stop']);
+  });
+});

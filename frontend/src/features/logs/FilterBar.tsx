@@ -1,0 +1,208 @@
+import { Autocomplete, Button, Chip, Collapse, Group, SegmentedControl, SimpleGrid, Stack, TextInput } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
+import { IconAdjustmentsHorizontal, IconSearch, IconX } from '@tabler/icons-react';
+import { useState, type FormEvent, type ReactNode } from 'react';
+import { EMPTY_FILTERS, ID_FIELDS, LEVELS, QUICK_RANGES, type IdField, type Level, type LogFilters, type QuickRange } from './filters';
+import { LEVEL_COLORS } from './LogRow';
+
+const ID_PLACEHOLDERS: Record<IdField, string> = {
+  correlation_id: 'Correlation ID',
+  request_id: 'Request ID',
+  strategy_id: 'Strategy ID',
+  session_id: 'Session ID',
+};
+
+/** ISO (UTC) -> value of a datetime-local input (local time, minutes). */
+export function isoToLocalInput(iso: string): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** datetime-local value (local time) -> ISO UTC; '' when empty/invalid. */
+export function localInputToIso(value: string): string {
+  if (!value) return '';
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? '' : d.toISOString();
+}
+
+export interface FilterBarProps {
+  applied: LogFilters;
+  onApply: (f: LogFilters) => void;
+  loggers: string[];
+  events: string[];
+}
+
+/**
+ * Text filters are edited as a draft and applied with Enter (or Apply); level chips and quick
+ * ranges apply at once. The parent remounts this bar (key) whenever the applied filters change.
+ */
+export function FilterBar({ applied, onApply, loggers, events }: FilterBarProps) {
+  const [draft, setDraft] = useState<LogFilters>(applied);
+  const [custom, setCustom] = useState(!applied.range && Boolean(applied.start || applied.end));
+  const set = <K extends keyof LogFilters>(key: K, value: LogFilters[K]) => setDraft((d) => ({ ...d, [key]: value }));
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    onApply(draft);
+  };
+  const rangeValue = draft.range ?? (custom ? 'custom' : 'all');
+  const phone = useMediaQuery('(max-width: 48em)') ?? false;
+  const activeMore = (['logger', 'event', 'correlation_id', 'request_id', 'strategy_id', 'session_id', 'start', 'end'] as const).filter((k) => applied[k]).length;
+  const [moreOpen, setMoreOpen] = useState(activeMore > 0);
+
+  const searchInput = (
+          <TextInput
+      size="xs"
+      aria-label="Search text"
+      placeholder="Search message and payload"
+      leftSection={<IconSearch size={14} />}
+      value={draft.q}
+      onChange={(e) => set('q', e.currentTarget.value)}
+      data-testid="filter-q"
+    />
+  );
+  const moreInputs: ReactNode = (
+    <>
+          <Autocomplete
+            size="xs"
+            aria-label="Logger"
+            placeholder="Logger (contains)"
+            data={loggers}
+            value={draft.logger}
+            onChange={(v) => set('logger', v)}
+            comboboxProps={{ withinPortal: true }}
+            data-testid="filter-logger"
+          />
+          <Autocomplete
+            size="xs"
+            aria-label="Event"
+            placeholder="Event"
+            data={events}
+            value={draft.event}
+            onChange={(v) => set('event', v)}
+            data-testid="filter-event"
+          />
+          {ID_FIELDS.map((f) => (
+            <TextInput
+              key={f}
+              size="xs"
+              aria-label={ID_PLACEHOLDERS[f]}
+              placeholder={ID_PLACEHOLDERS[f]}
+              value={draft[f]}
+              onChange={(e) => set(f, e.currentTarget.value)}
+              data-testid={`filter-${f}`}
+              styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+            />
+          ))}
+          {custom && (
+            <>
+              <TextInput
+                size="xs"
+                type="datetime-local"
+                aria-label="From (local time)"
+                value={isoToLocalInput(draft.start)}
+                onChange={(e) => set('start', localInputToIso(e.currentTarget.value))}
+                data-testid="filter-start"
+              />
+              <TextInput
+                size="xs"
+                type="datetime-local"
+                aria-label="To (local time)"
+                value={isoToLocalInput(draft.end)}
+                onChange={(e) => set('end', localInputToIso(e.currentTarget.value))}
+                data-testid="filter-end"
+              />
+            </>
+          )}
+    </>
+  );
+  const actionButtons = (
+          <Group gap="xs" wrap="nowrap">
+            <Button size="xs" type="submit" data-testid="filters-apply" flex={1}>
+              Apply
+            </Button>
+            <Button
+              size="xs"
+              variant="default"
+              leftSection={<IconX size={14} />}
+              onClick={() => {
+                setCustom(false);
+                onApply(EMPTY_FILTERS);
+              }}
+              data-testid="filters-clear"
+            >
+              Clear
+            </Button>
+          </Group>
+  );
+
+  return (
+    <form onSubmit={submit} data-testid="logs-filter-form" aria-label="Log filters">
+      <Stack gap="xs">
+        <Group gap="xs" wrap="wrap" justify="space-between">
+          <Chip.Group
+            multiple
+            value={draft.levels}
+            onChange={(v) => onApply({ ...draft, levels: LEVELS.filter((l) => v.includes(l)) })}
+          >
+            <Group gap={6} wrap="wrap" role="group" aria-label="Levels">
+              {LEVELS.map((l: Level) => (
+                <Chip key={l} value={l} size="xs" color={LEVEL_COLORS[l]} variant="light" data-testid={`level-${l}`}>
+                  {l}
+                </Chip>
+              ))}
+            </Group>
+          </Chip.Group>
+          <SegmentedControl
+            size="xs"
+            value={rangeValue}
+            aria-label="Time range"
+            data={[...Object.keys(QUICK_RANGES), 'all', 'custom'].map((v) => ({ value: v, label: v === 'all' ? 'All' : v === 'custom' ? 'Custom' : v }))}
+            onChange={(v) => {
+              if (v === 'custom') {
+                setCustom(true);
+                setDraft((d) => ({ ...d, range: null }));
+                return;
+              }
+              setCustom(false);
+              onApply({ ...draft, range: v === 'all' ? null : (v as QuickRange), start: '', end: '' });
+            }}
+            data-testid="range-control"
+          />
+        </Group>
+        {phone ? (
+          <>
+            <Group gap="xs" wrap="nowrap" align="flex-start">
+              <div style={{ flex: 1 }}>{searchInput}</div>
+              <Button
+                size="xs"
+                variant={moreOpen ? 'light' : 'default'}
+                leftSection={<IconAdjustmentsHorizontal size={14} />}
+                onClick={() => setMoreOpen((o) => !o)}
+                aria-expanded={moreOpen}
+                data-testid="filters-more"
+              >
+                Filters{activeMore ? ` (${activeMore})` : ''}
+              </Button>
+            </Group>
+            <Collapse expanded={moreOpen}>
+              <SimpleGrid cols={2} spacing="xs" verticalSpacing="xs">
+                {moreInputs}
+              </SimpleGrid>
+            </Collapse>
+            {actionButtons}
+          </>
+        ) : (
+          <SimpleGrid cols={{ base: 1, xs: 2, md: 3, lg: 4 }} spacing="xs" verticalSpacing="xs">
+            {searchInput}
+            {moreInputs}
+            {actionButtons}
+          </SimpleGrid>
+        )}
+      </Stack>
+    </form>
+  );
+}
