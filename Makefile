@@ -48,8 +48,11 @@ test-backend: $(VENV_STAMP) system-deps
 test-frontend: $(NODE_STAMP) $(VENV_STAMP)
 	cd frontend && npm run check:api && npm run lint && npm run typecheck && npm test
 
+# Sign-in through the SPA served by the backend itself (embedded mode, what `make run` serves),
+# then every journey through the production config: docker/nginx.conf in front of the API.
 test-e2e: build system-deps
-	cd frontend && E2E_SKIP_BUILD=1 npm run e2e
+	cd frontend && E2E_SKIP_BUILD=1 npm run e2e -- e2e/auth.spec.ts
+	cd frontend && E2E_VIA_NGINX=1 E2E_SKIP_BUILD=1 npm run e2e
 
 test: ## run every test: backend, frontend unit, browser end-to-end
 	$(MAKE) test-backend

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -37,6 +37,28 @@ async function waitHealthy(url: string, child: ChildProcess, output: () => strin
   throw new Error(`backend not healthy after ${timeoutMs} ms:\n${output()}`);
 }
 
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise<void>((r) => {
+    const t = setTimeout(() => {
+      child.kill('SIGKILL');
+      r();
+    }, 5000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      r();
+    });
+  });
+}
+
+/**
+ * E2E_VIA_NGINX=1: the production-like stack. The real docker/nginx.conf (run by Debian's nginx
+ * through scripts/nginx_local.py) serves the built SPA and proxies /api (HTTP and WebSocket) to
+ * the backend, which then runs without the embedded SPA, trusting the proxy's headers.
+ */
+const viaNginx = Boolean(process.env.E2E_VIA_NGINX);
+
 export default async function globalSetup(): Promise<() => Promise<void>> {
   if (!process.env.E2E_SKIP_BUILD) {
     const build = spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: frontend, stdio: 'inherit' });
@@ -60,7 +82,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       LOG_DIR: join(tmp, 'logs'),
       INITIAL_ADMIN_PASSWORD: ADMIN_PASSWORD,
       SPA_DIST: dist,
-      SERVE_SPA: 'true',
+      SERVE_SPA: viaNginx ? 'false' : 'true',
+      TRUST_PROXY_HEADERS: viaNginx ? 'true' : 'false',
       PORT: String(port),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -76,10 +99,27 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   child.stderr?.on('data', keep);
   await waitHealthy(baseURL, child, () => out);
 
-  // The SPA must come from the backend's embedded mode (SPA_DIST) with a real HTML type:
+  let nginx: ChildProcess | null = null;
+  let appURL = baseURL;
+  if (viaNginx) {
+    const nginxPort = await freePort();
+    const python = join(backend, '.venv/bin/python');
+    mkdirSync(join(tmp, 'nginx'), { recursive: true });
+    const nginxLog = openSync(join(frontend, 'e2e/artifacts/nginx.log'), 'w');
+    // The login limit (10/min per IP in production) is relaxed: every spec signs in from 127.0.0.1.
+    nginx = spawn(
+      python,
+      [join(frontend, '../scripts/nginx_local.py'), '--listen', String(nginxPort), '--upstream', String(port), '--root', dist, '--tmp', join(tmp, 'nginx'), '--login-rate', '600r/m'],
+      // A real file, not a pipe: nginx opens /dev/stderr itself, which fails on a socket.
+      { stdio: ['ignore', nginxLog, nginxLog] },
+    );
+    appURL = `http://127.0.0.1:${nginxPort}`;
+    await waitHealthy(appURL, nginx, () => readFileSync(join(frontend, 'e2e/artifacts/nginx.log'), 'utf8'));
+  }
+
+  // The SPA must be served with a real HTML type (by the backend's embedded mode, or nginx):
   // a wrong Content-Type makes the browser download index.html instead of rendering it.
-  const appURL = baseURL;
-  const probe = await fetch(`${baseURL}/`);
+  const probe = await fetch(`${appURL}/`);
   const type = probe.headers.get('content-type') ?? '';
   if (!type.startsWith('text/html')) {
     throw new Error(`backend serves the SPA index as ${probe.status} "${type}" (expected 200 text/html)`);
@@ -91,19 +131,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.E2E_DATABASE_URL = `sqlite+aiosqlite:///${join(tmp, 'db.sqlite')}`;
 
   return async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise<void>((r) => {
-        const t = setTimeout(() => {
-          child.kill('SIGKILL');
-          r();
-        }, 5000);
-        child.once('exit', () => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
+    if (nginx) await stopChild(nginx);
+    await stopChild(child);
     logFile.end();
     if (process.env.E2E_KEEP_TMP) console.log(`e2e: kept ${tmp}`);
     else rmSync(tmp, { recursive: true, force: true });

@@ -35,6 +35,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[3]
 BACKEND = REPO / "backend"
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "scripts"))
+from nginx_local import render_conf  # noqa: E402  (shared with the e2e suite)
+
 CONF = REPO / "docker" / "nginx.conf"
 NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if os.path.exists(p)), None)
 HERE = Path(__file__).resolve().parent
@@ -188,31 +191,6 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def bundle(dist: Path) -> Path:
     return max((dist / "assets").glob("*.js"), key=lambda p: p.stat().st_size)
-
-
-def render_conf(text: str, *, listen_port: int, upstream_port: int, root: Path, tmp: Path) -> str:
-    """Apply the documented test rewrites to the production config; fail loudly if one misses."""
-    rules = [
-        (r"listen 80 default_server;  # test-rewrite: listen", f"listen 127.0.0.1:{listen_port};"),
-        (r"server backend:8001 (.*?);  # test-rewrite: upstream", f"server 127.0.0.1:{upstream_port} \\1;"),
-        (r"root /usr/share/nginx/html;  # test-rewrite: root", f"root {root};"),
-        (
-            r"access_log /var/log/nginx/access.log deltaplane_json;  # test-rewrite: access_log",
-            f"access_log {tmp}/access.log deltaplane_json;",
-        ),
-    ]
-    for pattern, repl in rules:
-        text, n = re.subn(pattern, repl, text)
-        assert n == 1, (
-            f"rewrite rule {pattern!r} matched {n} times: keep the '# test-rewrite:' tags in nginx.conf"
-        )
-    temp = "".join(
-        f"    {name}_temp_path {tmp}/{name};\n"
-        for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    text, n = re.subn(r"^http \{\n", "http {\n" + temp, text, flags=re.M)
-    assert n == 1
-    return text
 
 
 @dataclass
