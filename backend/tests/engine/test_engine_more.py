@@ -90,3 +90,39 @@ async def test_risk_limits_refuse_starts_and_oversized_quantities(tmp_path) -> N
         await h.settle()
         too_big = await h.action(big, "start")
         assert too_big.status_code == 409 and "exceeds max 2 contracts" in too_big.json()["detail"]
+
+
+async def test_preview_shows_the_strikes_credit_breakevens_and_max_loss_level(tmp_path) -> None:
+    async with Harness(tmp_path) as h:
+        sid = await h.create(quantity=2)
+        p = (await h.api("GET", f"/api/strategies/{sid}/preview")).json()
+        assert p["ok"] is True and p["call"]["kind"] == "call" and p["put"]["kind"] == "put"
+        assert 0.10 <= abs(p["call"]["delta"]) <= 0.15 and 0.10 <= abs(p["put"]["delta"]) <= 0.15
+        per_unit = Decimal(p["call"]["best_bid"]) + Decimal(p["put"]["best_bid"])
+        assert Decimal(p["credit_per_unit"]) == per_unit
+        assert Decimal(p["credit"]) == per_unit * Decimal("0.001") * 2
+        assert Decimal(p["breakeven_upper"]) == Decimal(p["call"]["strike"]) + per_unit
+        assert Decimal(p["breakeven_lower"]) == Decimal(p["put"]["strike"]) - per_unit
+        assert Decimal(p["max_loss_premium"]) == per_unit * Decimal("1.8")  # max_loss_pct 80 in the fixture
+        # An unsaved config: a premium band nothing sits in says why there is no trade.
+        from tests.engine.harness import strategy_body
+
+        none = (await h.api("POST", "/api/strategies/preview", json={**strategy_body(), "strike_mode": "premium",
+                                                                          "premium_low": "90000", "premium_high": "90001"})).json()
+        assert none["ok"] is False and none["message"]
+
+
+async def test_max_open_legs_blocks_a_new_entry_with_an_event(tmp_path) -> None:
+    async with Harness(tmp_path) as h:
+        await h.api("PUT", "/api/engine/risk", json={"max_open_legs": 2})
+        a = await h.create(name="A")
+        b = await h.create(name="B")
+        await h.action(a, "start")
+        await h.drive(h.state_is(a, "open"), step=30)
+        await h.action(b, "start")
+        for _ in range(5):
+            h.clock.advance(30)
+            await h.settle()
+        rt = await h.runtime(b)
+        assert rt["state"] == "waiting" and any(e["kind"] == "entry_refused_risk" for e in rt["events"]), (h.clock.now(), rt["events"], rt["detail"])
+        assert len(await _sessions(h, b)) == 0
