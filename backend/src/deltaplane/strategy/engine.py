@@ -530,19 +530,25 @@ class StrategyRunner:
         if isinstance(selection, NoTrade):
             await self._no_trade(selection, decision)
             return
+        refusal: str | None = None
         async with self.engine.sessionmaker() as db:
             risk = await self.engine._ensure_risk_row(db)
             open_legs = await db.scalar(select(func.count()).select_from(Leg).join(TradingSession).where(TradingSession.status.in_(ACTIVE_SESSION_STATUSES)))
-            if (open_legs or 0) + 2 > risk.max_open_legs:
-                await db.rollback()
-                await self._event(None, "entry_refused_risk", f"risk limit: max {risk.max_open_legs} open legs reached; skipping this entry", level="warning")
-                self.last_skip_day = None
-                await self._wait(60)
-                return
             if risk.kill_switch_at is not None or risk.breaker_tripped_at is not None:
+                refusal = "halted"
+            elif (open_legs or 0) + 2 > risk.max_open_legs:
+                refusal = f"risk limit: max {risk.max_open_legs} open legs reached; skipping this entry"
+            if refusal is not None:
                 await db.rollback()
-                await self._set_state("closed", "kill switch / breaker engaged")
-                return
+        if refusal == "halted":
+            await self._set_state("closed", "kill switch / breaker engaged")
+            return
+        if refusal is not None:
+            await self._event(None, "entry_refused_risk", refusal, level="warning")
+            self.last_skip_day = None
+            await self._wait(60)
+            return
+        async with self.engine.sessionmaker() as db:
             session_id = uuid.uuid4().hex
             session = TradingSession(
                 id=session_id, strategy_id=self.strategy_id, strategy_version=strategy.run_version or strategy.version,
