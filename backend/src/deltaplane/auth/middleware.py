@@ -16,14 +16,16 @@ async def authenticate(connection: ASGIConnection) -> AuthenticationResult:
     header = connection.headers.get("authorization", "")
     api_key = connection.headers.get("x-api-key")
     try:
-        async with svc.sessionmaker() as db:
-            if header.lower().startswith("bearer "):
+        if header.lower().startswith("bearer "):
+            # Read-only lookup: a deferred BEGIN, so authentication never queues behind writers.
+            async with svc.read_sessionmaker() as db:
                 user = await auth_services.principal_from_access_token(db, svc.jwt_secret, header[7:].strip())
-            elif api_key:
+        elif api_key:
+            async with svc.sessionmaker() as db:
                 user = await auth_services.principal_from_api_key(db, api_key.strip())
                 await db.commit()  # last_used_at
-            else:
-                raise NotAuthorizedException("authentication required: send a Bearer token or X-API-Key")
+        else:
+            raise NotAuthorizedException("authentication required: send a Bearer token or X-API-Key")
     except auth_services.AuthFailed as exc:
         raise NotAuthorizedException(str(exc)) from exc
     context.user_var.set(user.username)

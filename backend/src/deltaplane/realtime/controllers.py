@@ -13,7 +13,7 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
 from deltaplane.core.services import AppServices
-from deltaplane.realtime.hub import RealtimeHub, is_known_topic
+from deltaplane.realtime.hub import RealtimeHub, encoded_text, is_known_topic
 from deltaplane.system.metrics import WS_CONNECTIONS
 
 logger = logging.getLogger("deltaplane.realtime")
@@ -80,7 +80,7 @@ async def realtime_socket(socket: WebSocket) -> None:
                     await socket.close(code=1001, reason="idle timeout")
                     return
                 message = {"type": "ping", "ts": time.time()}
-            await socket.send_json(message)
+            await socket.send_text(encoded_text(message))
 
     tasks = [asyncio.create_task(reader()), asyncio.create_task(writer())]
     try:

@@ -16,12 +16,24 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 logger = logging.getLogger("deltaplane.realtime")
 
 TopicFilter = Callable[[dict[str, Any], dict[str, Any]], bool]
 SnapshotProvider = Callable[[str], Awaitable[dict[str, Any] | None]]
 
 KNOWN_TOPIC_PREFIXES = ("runtime:", "orders", "logs", "alerts")
+ENCODED = "__encoded__"  # key holding a message's serialised JSON text (never sent itself)
+
+
+def encoded_text(message: dict[str, Any]) -> str:
+    """JSON text of a message, serialised once and shared by every subscriber it is sent to."""
+    text = message.get(ENCODED)
+    if text is None:
+        text = msgspec.json.encode({k: v for k, v in message.items() if k != ENCODED}, enc_hook=str).decode()
+        message[ENCODED] = text
+    return text
 
 
 def topic_family(topic: str) -> str:

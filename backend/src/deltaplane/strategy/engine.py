@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -63,7 +64,8 @@ ACTIVE_SESSION_STATUSES = ("entering", "open", "exiting", "error")
 STALL_SECONDS = 2.0  # evaluate exits on a timer when ticks stall
 ORDER_POLL_SECONDS = 1.0
 EXIT_ROUNDS = 6
-RISK_REFRESH_SECONDS = 5.0  # how stale the daily-loss inputs read from the DB may get  # partial exits are retried this many rounds before the session is flagged
+RISK_REFRESH_SECONDS = 5.0
+TICK_PUSH_SECONDS = 0.25  # runtime tick pushes per strategy: at most 4 a second  # how stale the daily-loss inputs read from the DB may get  # partial exits are retried this many rounds before the session is flagged
 
 
 def parse_config(config_json: str) -> StrategyConfig:
@@ -335,6 +337,7 @@ class StrategyRunner:
         self.reconciled: set[str] = set()  # sessions checked against the exchange by this runner
         self.position: PositionState | None = None  # in-memory copy of the open position being monitored
         self.position_symbols: tuple[str, str] = ("", "")
+        self.last_tick_push = 0.0
 
     # --- task plumbing -------------------------------------------------------------------------
     def start(self) -> None:
@@ -949,8 +952,12 @@ class StrategyRunner:
         levels = trailing_levels(self.position, market, cfg, now)
         self.last_levels = msgspec.to_builtins(levels, enc_hook=str)
         self.last_pnl = msgspec.to_builtins(evaluation.pnl, enc_hook=str)
-        self.engine.hub.publish(f"runtime:{self.strategy_id}", {"tick": True, "pnl": self.last_pnl, "levels": self.last_levels,
-                                                               "quotes": {s: _quote_dict(q.ticker) for s, q in self.quotes.items()}})
+        # Dashboards need a few updates a second, not every tick: push at most every TICK_PUSH_SECONDS.
+        wall = time.monotonic()
+        if wall - self.last_tick_push >= TICK_PUSH_SECONDS or evaluation.decision is not None:
+            self.last_tick_push = wall
+            self.engine.hub.publish(f"runtime:{self.strategy_id}", {"tick": True, "pnl": self.last_pnl, "levels": self.last_levels,
+                                                                   "quotes": {s: _quote_dict(q.ticker) for s, q in self.quotes.items()}})
         self.engine.open_pnl[self.strategy_id] = evaluation.pnl.pnl_usd
         await self.engine.check_account_loss()
         return evaluation.decision
@@ -1025,7 +1032,7 @@ class StrategyRunner:
 
     # --- runtime view ----------------------------------------------------------------------------
     async def snapshot(self) -> dict[str, Any]:
-        async with self.engine.sessionmaker() as db:
+        async with self.engine.read_sessionmaker() as db:
             strategy = await db.get(Strategy, self.strategy_id)
             if strategy is None:
                 raise LookupError(f"strategy {self.strategy_id} not found")
@@ -1040,8 +1047,12 @@ class StrategyRunner:
         now = self.now()
         active = session is not None and session.status in ACTIVE_SESSION_STATUSES
         spot = None
-        with contextlib.suppress(Exception):
-            spot = str(await self.engine.exchange_for(cfg).spot(cfg.underlying))
+        latest = max(self.quotes.values(), key=lambda q: q.received_at, default=None)
+        if latest is not None and latest.ticker.spot:
+            spot = str(latest.ticker.spot)  # the feed's own spot: no exchange round-trip per read
+        else:
+            with contextlib.suppress(Exception):
+                spot = str(await self.engine.exchange_for(cfg).spot(cfg.underlying))
         leg_views = []
         for leg in legs if active else []:
             q = self.quotes.get(leg.symbol)
