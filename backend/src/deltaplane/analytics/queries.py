@@ -33,6 +33,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy import text as sa_text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from deltaplane.analytics.metrics import TradeList
@@ -121,7 +122,15 @@ class Ledger:
 
 
 async def ledger_fingerprint(db: AsyncSession) -> tuple[Any, ...]:
-    """Changes whenever a trade is added, amended or a strategy renamed (cheap: one scan, no rows)."""
+    """Changes whenever a trade is added, amended or a strategy renamed.
+
+    On SQLite, triggers keep a version counter (migration 0005): one row read per request.
+    Elsewhere, an aggregate over the closed sessions (one scan, no rows returned).
+    """
+    if db.get_bind().dialect.name == "sqlite":
+        version = await db.scalar(sa_text("SELECT version FROM analytics_ledger_version WHERE id = 1"))
+        if version is not None:
+            return ("v", int(version))
     row = (
         await db.execute(
             select(
