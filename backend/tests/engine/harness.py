@@ -7,6 +7,7 @@ is blocked on the clock or an operator signal, so each step is deterministic.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -23,7 +24,7 @@ from deltaplane.exchange.paper.exchange import PaperExchange
 from deltaplane.exchange.paper.market import PaperConfig
 from deltaplane.exchange.protocol import Order, OrderRequest, Ticker
 from deltaplane.strategy.engine import StrategyEngine
-from tests.conftest import ADMIN_PASSWORD, make_settings
+from tests.conftest import ADMIN_PASSWORD, in_loop_client, make_settings
 
 START = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # a Monday; 08:30 in Asia/Kolkata
 
@@ -93,19 +94,18 @@ class Harness:
         self.app.state.services.extras["clock"] = self.clock
         self.app.state.services.extras["exchanges"] = {"paper": self.exchange}
         # Same event loop as the test (not a portal thread), so the simulated clock wakes the engine.
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app, client=("127.0.0.1", 50000)), base_url="http://127.0.0.1")
-        self._lifespan = self.app.lifespan()
+        self._stack = contextlib.AsyncExitStack()
+        self.client: httpx.AsyncClient
         self.headers: dict[str, str] = {}
 
     async def __aenter__(self) -> Harness:
-        await self._lifespan.__aenter__()
+        self.client = await self._stack.enter_async_context(in_loop_client(self.app))
         r = await self.client.post("/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
         self.headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
-        await self.client.aclose()
-        await self._lifespan.__aexit__(*exc)
+        await self._stack.__aexit__(*exc)
 
     @property
     def engine(self) -> StrategyEngine:

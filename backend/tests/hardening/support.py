@@ -1,4 +1,4 @@
-"""Shared helpers for the abuse / bad-input suite: the real app (logs API included) and shape checks."""
+"""Shared helpers for the abuse / bad-input suite: the real app and error-shape checks."""
 
 from __future__ import annotations
 
@@ -7,23 +7,14 @@ from typing import Any
 
 from litestar import Litestar
 
-from deltaplane.app import api_route_handlers, create_app
+from deltaplane.app import create_app
 from tests.conftest import make_settings
 
 ERROR_KEYS = {"error", "detail", "status_code", "correlation_id"}
 
 
-def _logs_controller() -> list[Any]:
-    """The logs API may not be registered in app.py yet: add it so its routes are attacked too."""
-    try:
-        from deltaplane.logs.controllers import LogsController
-    except ImportError:  # pragma: no cover - the area is optional while it is being built
-        return []
-    return [] if LogsController in api_route_handlers() else [LogsController]
-
-
 def hardening_app(tmp_path: Path, **overrides: Any) -> Litestar:
-    return create_app(make_settings(tmp_path, **overrides), extra_route_handlers=_logs_controller())
+    return create_app(make_settings(tmp_path, **overrides))
 
 
 def error_shape_problem(status: int, headers: Any, body: bytes) -> str | None:

@@ -27,7 +27,7 @@ from deltaplane.auth.schemas import (
     UserRead,
     UserUpdate,
 )
-from deltaplane.core.errors import ConflictError, FieldError
+from deltaplane.core.errors import ConflictError, FieldError, error_body
 from deltaplane.core.params import DbId
 from deltaplane.core.services import AppServices
 from deltaplane.db.base import utcnow
@@ -105,7 +105,7 @@ class AuthController(Controller):
             # Reuse detection revoked rows: keep that write even though we answer 401.
             await db_session.commit()
             return Response(
-                {"error": "unauthorized", "detail": str(exc), "status_code": 401, "correlation_id": _cid()},
+                error_body(401, str(exc)),
                 status_code=401,
                 cookies=[_refresh_cookie(svc, "", clear=True)],
             )
@@ -162,12 +162,6 @@ class AuthController(Controller):
         if row.revoked_at is None:
             row.revoked_at = utcnow()
         logger.info("API key revoked", extra={"event": "api_key_revoked", "key_prefix": row.prefix})
-
-
-def _cid() -> str | None:
-    from deltaplane.core import context
-
-    return context.correlation_id_var.get()
 
 
 def _key_read(row: ApiKey) -> ApiKeyRead:

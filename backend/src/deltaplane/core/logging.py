@@ -40,9 +40,10 @@ def redact_text(text: str) -> str:
 
 def redact(value: Any, key: str | None = None) -> Any:
     """Return a copy of `value` with secret-looking keys and values replaced."""
-    if key is not None and _SECRET_KEY.search(key) and value not in (None, "", False):
-        if not isinstance(value, bool | int | float) or isinstance(value, bool):
-            return REDACTED
+    # Numbers under a secret-looking key (token_count, ticket_ttl) carry no secret: keep them.
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if key is not None and _SECRET_KEY.search(key) and value not in (None, "", False) and not is_number:
+        return REDACTED
     if isinstance(value, dict):
         return {str(k): redact(v, str(k)) for k, v in value.items()}
     if isinstance(value, list | tuple | set):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -382,4 +382,4 @@ class ExchangeController(Controller):
                               rate_limit_remaining=report.rate_limit_remaining)
 
 
-__all__ = ["StrategyController", "EngineController", "MarketController", "ExchangeController", "time"]
+__all__ = ["StrategyController", "EngineController", "MarketController", "ExchangeController"]

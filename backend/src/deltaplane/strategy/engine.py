@@ -17,7 +17,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -463,34 +463,27 @@ class StrategyRunner:
             await self._maybe_enter(strategy)
 
     # --- entry ---------------------------------------------------------------------------------
-    async def _day_activity(self, cfg: StrategyConfig) -> DayActivity | None:
-        async with self.engine.sessionmaker() as db:
+    async def _day_activity(self) -> DayActivity | None:
+        """What happened on the trading day of the latest session (entries, last exit, realised PnL)."""
+        async with self.engine.read_sessionmaker() as db:
             last = await db.scalar(
                 select(TradingSession).where(TradingSession.strategy_id == self.strategy_id).order_by(TradingSession.created_at.desc())
             )
             if last is None:
                 return None
-            same_day = await db.scalar(
-                select(func.count()).select_from(TradingSession).where(
-                    TradingSession.strategy_id == self.strategy_id, TradingSession.trading_day == last.trading_day
-                )
-            )
-            realized = await db.scalar(
-                select(TradingSession.net_pnl).where(TradingSession.strategy_id == self.strategy_id, TradingSession.trading_day == last.trading_day)
-            )
-            rows = (await db.scalars(select(TradingSession).where(TradingSession.strategy_id == self.strategy_id, TradingSession.trading_day == last.trading_day))).all()
-        del realized
+            day = (await db.scalars(select(TradingSession).where(
+                TradingSession.strategy_id == self.strategy_id, TradingSession.trading_day == last.trading_day))).all()
         return DayActivity(
             trading_day=last.trading_day,
-            entries=int(same_day or 0),
+            entries=len(day),
             last_exit_reason=last.exit_reason,
             session_open=last.status in ("entering", "open", "exiting"),
-            realized_pnl=sum((r.net_pnl for r in rows if r.status == "closed"), Decimal(0)),
+            realized_pnl=sum((r.net_pnl for r in day if r.status == "closed"), Decimal(0)),
         )
 
     async def _maybe_enter(self, strategy: Strategy) -> None:
         cfg = parse_config(strategy.config_json)
-        decision = entry_decision(self.now(), cfg, await self._day_activity(cfg))
+        decision = entry_decision(self.now(), cfg, await self._day_activity())
         if isinstance(decision, Wait):
             self.next_entry_at = decision.until
             if strategy.state != "waiting":
@@ -1094,5 +1087,3 @@ def _quote_dict(t: Ticker) -> dict[str, Any]:
     return {"mark": str(t.mark), "best_bid": None if t.best_bid is None else str(t.best_bid),
             "best_ask": None if t.best_ask is None else str(t.best_ask), "delta": t.delta}
 
-
-EngineFactory = Callable[..., StrategyEngine]

@@ -7,7 +7,7 @@ import time
 
 from litestar import Controller, Request, Response, get
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy import text
 
@@ -72,4 +72,3 @@ class SystemController(Controller):
         return render_metrics()
 
 
-__all__ = ["SystemController", "requires_metrics_access", "NotAuthorizedException"]

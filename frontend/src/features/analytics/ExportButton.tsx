@@ -1,49 +1,8 @@
-import { Button, Text } from '@mantine/core';
-import { IconDownload } from '@tabler/icons-react';
-import { useEffect, useRef, useState } from 'react';
-import { notifyError, notifySuccess } from '../../app/notify';
-import { fetchExport, formatBytes, saveBlob } from './exportCsv';
+import { ExportCsvButton } from '../../app/ExportCsvButton';
+import { fetchExport } from './exportCsv';
 import type { AnalyticsQuery } from './rangeState';
 
-/** Streams the CSV with a live byte count, then downloads it under the server's filename. */
+/** The analytics export for the current range and filters. */
 export function ExportButton({ query }: { query: AnalyticsQuery }) {
-  const [bytes, setBytes] = useState<number | null>(null);
-  const abort = useRef<AbortController | null>(null);
-  useEffect(() => () => abort.current?.abort(), []);
-
-  const run = async () => {
-    const ctrl = new AbortController();
-    abort.current = ctrl;
-    setBytes(0);
-    try {
-      const { blob, filename } = await fetchExport(query, setBytes, ctrl.signal);
-      saveBlob(blob, filename);
-      notifySuccess(`Exported ${filename} (${formatBytes(blob.size)})`);
-    } catch (err) {
-      if (!ctrl.signal.aborted) notifyError(err, 'Export failed');
-    } finally {
-      if (abort.current === ctrl) abort.current = null;
-      setBytes(null);
-    }
-  };
-
-  const busy = bytes !== null;
-  return (
-    <>
-      <Button
-        size="xs"
-        variant="default"
-        leftSection={<IconDownload size={16} stroke={1.6} />}
-        onClick={() => void run()}
-        loading={busy}
-        loaderProps={{ type: 'dots' }}
-        data-testid="export-csv"
-      >
-        Export CSV
-      </Button>
-      <Text size="xs" c="dimmed" role="status" aria-live="polite" data-testid="export-progress" miw={busy ? 90 : 0} ff="monospace">
-        {busy ? `${formatBytes(bytes)} received` : ''}
-      </Text>
-    </>
-  );
+  return <ExportCsvButton fetchCsv={(onProgress, signal) => fetchExport(query, onProgress, signal)} />;
 }

@@ -1,113 +1,21 @@
 /**
- * CSV export: stream GET /api/analytics/export through the authenticated client (bearer token,
- * refresh-and-retry on 401), count the bytes as they arrive, then hand the browser a download
- * named as the server said (Content-Disposition).
+ * Analytics CSV export: GET /api/analytics/export streamed through the authenticated client
+ * (bearer token, refresh-and-retry on 401); the shared download helpers do the rest.
  */
 import { api } from '../../api';
-import { asApiError, toApiError } from '../../api/errors';
+import { asApiError } from '../../api/errors';
+import { csvFromStreamResult, type CsvFile } from '../../app/download';
 import type { AnalyticsQuery } from './rangeState';
 
 export const FALLBACK_FILENAME = 'analytics-export.csv';
 
-/** The filename of a Content-Disposition header (RFC 6266: filename* wins over filename). */
-export function filenameFromDisposition(header: string | null | undefined, fallback = FALLBACK_FILENAME): string {
-  if (!header) return fallback;
-  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
-  if (star?.[1]) {
-    try {
-      return sanitize(decodeURIComponent(star[1].trim())) || fallback;
-    } catch {
-      /* fall through */
-    }
-  }
-  const quoted = /filename\s*=\s*"((?:[^"\\]|\\.)*)"/.exec(header);
-  if (quoted?.[1]) return sanitize(quoted[1].replace(/\\(.)/g, '$1')) || fallback;
-  const bare = /filename\s*=\s*([^;]+)/.exec(header);
-  if (bare?.[1]) return sanitize(bare[1].trim()) || fallback;
-  return fallback;
-}
-
-function sanitize(name: string): string {
-  // never let a header pick a directory
-  return name.replace(/[/\\]/g, '_').trim();
-}
-
-/** Read a body stream to the end, reporting the total bytes after each chunk. */
-export async function readWithProgress(
-  body: ReadableStream<Uint8Array>,
-  onProgress: (bytes: number) => void,
-  signal?: AbortSignal,
-): Promise<Uint8Array[]> {
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  try {
-    for (;;) {
-      if (signal?.aborted) {
-        await reader.cancel();
-        throw new DOMException('export cancelled', 'AbortError');
-      }
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      bytes += value.byteLength;
-      onProgress(bytes);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  return chunks;
-}
-
-export interface ExportResult {
-  filename: string;
-  bytes: number;
-}
-
 /** Fetch the export (with progress) and return its blob and filename; throws ApiError. */
-export async function fetchExport(
-  query: AnalyticsQuery,
-  onProgress: (bytes: number) => void,
-  signal?: AbortSignal,
-): Promise<{ blob: Blob; filename: string; bytes: number }> {
+export async function fetchExport(query: AnalyticsQuery, onProgress: (bytes: number) => void, signal?: AbortSignal): Promise<CsvFile> {
   let result;
   try {
-    result = await api.GET('/api/analytics/export', {
-      params: { query: { ...query, format: 'csv' } },
-      parseAs: 'stream',
-      signal,
-    });
+    result = await api.GET('/api/analytics/export', { params: { query: { ...query, format: 'csv' } }, parseAs: 'stream', signal });
   } catch (err) {
     throw asApiError(err);
   }
-  const { response } = result;
-  if (!response.ok || result.error !== undefined) throw toApiError(result.error, response);
-  const body = response.body;
-  const filename = filenameFromDisposition(response.headers.get('Content-Disposition'));
-  if (!body) return { blob: new Blob([], { type: 'text/csv' }), filename, bytes: 0 };
-  const chunks = await readWithProgress(body, onProgress, signal);
-  const blob = new Blob(chunks as BlobPart[], { type: 'text/csv;charset=utf-8' });
-  return { blob, filename, bytes: blob.size };
-}
-
-/** Trigger a browser download of `blob` as `filename`. */
-export function saveBlob(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.rel = 'noopener';
-  a.style.display = 'none';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  // give the browser time to start the download before revoking
-  setTimeout(() => URL.revokeObjectURL(url), 30_000);
-}
-
-/** "12.3 kB" style byte count. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} kB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  return csvFromStreamResult(result, FALLBACK_FILENAME, onProgress, signal);
 }

@@ -1,16 +1,16 @@
 import { Button, Group, Pagination, Paper, Select, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
-import { IconDownload, IconFilterOff } from '@tabler/icons-react';
+import { IconFilterOff } from '@tabler/icons-react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
-import { notifyError, notifySuccess } from '../../app/notify';
+import { ExportCsvButton } from '../../app/ExportCsvButton';
 import { PageTitle } from '../../app/PageTitle';
 import { QueryState } from '../../app/QueryState';
 import { Timestamp } from '../../app/Timestamp';
 import { STRATEGIES, listStrategies } from '../strategy/api';
 import { fmtNum, fmtSigned, humanize, pnlColor } from '../strategy/format';
 import { ModeBadge, StateBadge } from '../strategy/StrategyBadges';
-import { EMPTY_FILTERS, downloadSessionsCsv, listSessions, sessionsKey, type SessionFilters } from './api';
+import { EMPTY_FILTERS, fetchSessionsCsv, listSessions, sessionsKey, type SessionFilters } from './api';
 import { SessionDrawer } from './SessionDrawer';
 
 const PAGE_SIZE = 25;
@@ -26,7 +26,6 @@ export default function HistoryPage() {
     queryFn: () => listSessions(filters, page, PAGE_SIZE),
     placeholderData: keepPreviousData,
   });
-  const [exporting, setExporting] = useState<number | null>(null);
   const tbody = useRef<HTMLTableSectionElement>(null);
 
   const set = (k: keyof SessionFilters, v: string | null) => {
@@ -35,18 +34,6 @@ export default function HistoryPage() {
   };
   const open = (id: string) => setParams({ session: id });
   const close = () => setParams({}, { replace: true });
-
-  const exportCsv = async () => {
-    setExporting(0);
-    try {
-      const name = await downloadSessionsCsv(filters, (n) => setExporting(n));
-      notifySuccess(`Downloaded ${name}`);
-    } catch (err) {
-      notifyError(err, 'Export failed');
-    } finally {
-      setExporting(null);
-    }
-  };
 
   const onRowKey = (e: React.KeyboardEvent<HTMLTableRowElement>, id: string) => {
     const row = e.currentTarget;
@@ -74,22 +61,11 @@ export default function HistoryPage() {
       <PageTitle
         title="History"
         actions={
-          <Button
-            variant="default"
-            leftSection={<IconDownload size={16} />}
-            onClick={() => void exportCsv()}
-            loading={exporting !== null}
-            data-testid="export-csv"
-          >
-            Export CSV
-          </Button>
+          <Group gap="xs" wrap="nowrap">
+            <ExportCsvButton fetchCsv={(onProgress, signal) => fetchSessionsCsv(filters, onProgress, signal)} />
+          </Group>
         }
       />
-      {exporting !== null && (
-        <Text size="xs" c="dimmed" role="status" aria-live="polite">
-          Exporting… {exporting > 0 ? `${(exporting / 1024).toFixed(1)} KiB received` : 'waiting for the server'}
-        </Text>
-      )}
       <Paper withBorder p="sm">
         <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }} spacing="xs">
           <Select

@@ -1,5 +1,6 @@
-import { api, session, unwrap } from '../../api';
-import { toApiError } from '../../api/errors';
+import { api, unwrap } from '../../api';
+import { asApiError } from '../../api/errors';
+import { csvFromStreamResult, type CsvFile } from '../../app/download';
 import type { SessionDetail, SessionPage } from '../strategy/types';
 
 export interface SessionFilters {
@@ -47,49 +48,13 @@ export const getSession = (id: string): Promise<SessionDetail> =>
  * Download the CSV export with the bearer token (fetch → blob → a temporary link). Retries once
  * after a refresh on 401. Reports received bytes as it streams.
  */
-export async function downloadSessionsCsv(f: SessionFilters, onProgress?: (bytes: number) => void): Promise<string> {
-  const params = new URLSearchParams({ format: 'csv' });
-  for (const [k, v] of Object.entries(filterQuery(f))) params.set(k, String(v));
-  const url = `/api/sessions/export?${params.toString()}`;
-  const get = (token: string | null) => fetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {}, credentials: 'same-origin' });
-  let res = await get(session.accessToken);
-  if (res.status === 401) {
-    const token = await session.refresh();
-    res = await get(token);
+/** GET /api/sessions/export as a stream (bearer + refresh via the client), counting bytes. */
+export async function fetchSessionsCsv(f: SessionFilters, onProgress: (bytes: number) => void, signal?: AbortSignal): Promise<CsvFile> {
+  let result;
+  try {
+    result = await api.GET('/api/sessions/export', { params: { query: { ...filterQuery(f), format: 'csv' } }, parseAs: 'stream', signal });
+  } catch (err) {
+    throw asApiError(err);
   }
-  if (!res.ok) {
-    let body: unknown = null;
-    try {
-      body = await res.json();
-    } catch {
-      /* not JSON */
-    }
-    throw toApiError(body, res);
-  }
-  const name = /filename="?([^";]+)"?/.exec(res.headers.get('Content-Disposition') ?? '')?.[1] ?? 'sessions.csv';
-  let blob: Blob;
-  if (res.body && onProgress) {
-    const reader = res.body.getReader();
-    const chunks: BlobPart[] = [];
-    let n = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value as BlobPart);
-      n += value.byteLength;
-      onProgress(n);
-    }
-    blob = new Blob(chunks, { type: 'text/csv' });
-  } else {
-    blob = await res.blob();
-  }
-  const href = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = href;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(href), 10_000);
-  return name;
+  return csvFromStreamResult(result, 'sessions-export.csv', onProgress, signal);
 }

@@ -3,7 +3,7 @@ import { Timestamp } from '../../app/Timestamp';
 import type { LogEntry, LogSummary } from './api';
 import { displayLevel, LEVELS, type IdField, type Level } from './filters';
 import { IdLink, LEVEL_COLORS } from './LogRow';
-import { formatBytes } from './api';
+import { formatBytes } from '../../app/download';
 
 export interface SummaryCardsProps {
   summary: LogSummary | undefined;

@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { filenameFromDisposition, formatBytes, readWithProgress } from './exportCsv';
+import { filenameFromDisposition, formatBytes, readWithProgress } from './download';
+
+const FALLBACK = 'analytics-export.csv';
 
 describe('export helpers', () => {
   it('reads the filename from Content-Disposition', () => {
-    expect(filenameFromDisposition('attachment; filename="analytics-export-20250106-120000.csv"')).toBe('analytics-export-20250106-120000.csv');
-    expect(filenameFromDisposition('attachment; filename=plain.csv')).toBe('plain.csv');
-    expect(filenameFromDisposition("attachment; filename=\"a.csv\"; filename*=UTF-8''b%20c.csv")).toBe('b c.csv');
-    expect(filenameFromDisposition('attachment; filename="../../etc/passwd"')).toBe('.._.._etc_passwd');
-    expect(filenameFromDisposition(null)).toBe('analytics-export.csv');
-    expect(filenameFromDisposition('attachment')).toBe('analytics-export.csv');
+    expect(filenameFromDisposition('attachment; filename="analytics-export-20250106-120000.csv"', FALLBACK)).toBe('analytics-export-20250106-120000.csv');
+    expect(filenameFromDisposition('attachment; filename=plain.csv', FALLBACK)).toBe('plain.csv');
+    expect(filenameFromDisposition("attachment; filename=\"a.csv\"; filename*=UTF-8''b%20c.csv", FALLBACK)).toBe('b c.csv');
+    expect(filenameFromDisposition('attachment; filename="../../etc/passwd"', FALLBACK)).toBe('.._.._etc_passwd');
+    expect(filenameFromDisposition(null, FALLBACK)).toBe('analytics-export.csv');
+    expect(filenameFromDisposition('attachment', FALLBACK)).toBe('analytics-export.csv');
   });
 
   it('reports bytes as the stream arrives', async () => {
