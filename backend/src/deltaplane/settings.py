@@ -61,9 +61,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     log_file_name: str = "backend.log"
     log_to_stdout: bool = True
     backend_log_ingest_enabled: bool = True
+    # tail in a child process (SQLite only) so a burst of log lines never slows the API down
+    backend_log_ingest_process: bool = True
     backend_log_path: str = ""  # default: <log_dir>/backend.log
     backend_log_poll_interval: float = 0.5
-    backend_log_batch_size: int = 2000
+    backend_log_batch_size: int = 500  # lines per transaction: ~10 ms of write lock at most
     backend_log_retention_days: int = 7
     log_ingest_api_key: str = ""
     log_batch_max_entries: int = 100
@@ -78,6 +80,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     delta_base_url: str = ""
     delta_ws_url: str = ""
     delta_timeout_seconds: float = 10.0
+    # A signed read (weight 3) this often keeps the exchange health shown in Live Control true while
+    # nothing trades, and clears a rate-limited/degraded state once Delta answers again. 0 = off.
+    delta_health_interval_seconds: float = 15.0
     paper_seed: int = 7
     paper_initial_balance: float = 10_000.0
     paper_btc_spot: float = 90_000.0
@@ -86,6 +91,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     paper_drift: float = 0.0
     paper_tick_interval: float = 1.0
     paper_time_scale: float = 1.0  # >1 speeds up the simulated clock (demos, e2e)
+    # Simulated network latency of paper order placement, wall-clock ms (crash tests): the order
+    # reaches the paper exchange after PAPER_ORDER_LATENCY_MS, its answer arrives
+    # PAPER_ORDER_REPLY_LATENCY_MS after the exchange acted. 0 = instant (the default).
+    paper_order_latency_ms: int = 0
+    paper_order_reply_latency_ms: int = 0
 
     # --- alerts --------------------------------------------------------------------------------
     alert_webhook_url: str = ""
@@ -156,6 +166,8 @@ def validate_settings(settings: Settings) -> None:
         raise SettingsError("LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
     if settings.access_token_ttl_seconds <= 0 or settings.refresh_token_ttl_seconds <= 0:
         raise SettingsError("ACCESS_TOKEN_TTL_SECONDS and REFRESH_TOKEN_TTL_SECONDS must be positive")
+    if settings.paper_order_latency_ms < 0 or settings.paper_order_reply_latency_ms < 0:
+        raise SettingsError("PAPER_ORDER_LATENCY_MS and PAPER_ORDER_REPLY_LATENCY_MS must be >= 0")
     if settings.alert_webhook_format not in {"json", "telegram"}:
         raise SettingsError("ALERT_WEBHOOK_FORMAT must be json or telegram")
     if settings.is_production:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -301,3 +302,38 @@ async def test_persistence_round_trip_through_sqlite_file(tmp_path):
     assert await restored.chain("BTC", parse_option_symbol(t.symbol)[3]) == await ex.chain(
         "BTC", parse_option_symbol(t.symbol)[3])
     await engine2.dispose()
+
+
+class _StallingStore(InMemoryPaperStateStore):
+    """The first save stalls until released, like a write stuck behind another writer's lock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stalled = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def save(self, snapshot):
+        if not self.stalled.is_set():
+            self.stalled.set()
+            await self.release.wait()
+        await super().save(snapshot)
+
+
+async def test_concurrent_orders_are_all_persisted_even_when_an_older_save_finishes_last(clock):
+    """Regression (kill -9 hardening): two legs placed concurrently each save the account; the older
+    snapshot used to be able to land last and drop the newer order from the saved state, so a crash
+    then "forgot" an order the engine had already been told about."""
+    store = _StallingStore()
+    ex = PaperExchange(PaperConfig(seed=2), clock=clock, store=store)
+    t = await atm(ex)
+    first = asyncio.ensure_future(ex.place_order(req(t.symbol, "sell", 1, t.best_bid, cid="leg-call")))
+    await store.stalled.wait()  # its save holds the old snapshot
+    second = asyncio.ensure_future(ex.place_order(req(t.symbol, "sell", 1, t.best_bid, cid="leg-put")))
+    for _ in range(20):  # let the second order run as far as it can (event-loop turns, no timing)
+        await asyncio.sleep(0)
+    store.release.set()
+    await asyncio.gather(first, second)
+    saved = await store.load()
+    assert {o["client_order_id"] for o in saved["orders"]} == {"leg-call", "leg-put"}
+    restored = await PaperExchange.open(PaperConfig(seed=2), clock=SimulatedClock(clock.now()), store=store)
+    assert await restored.positions() == await ex.positions()

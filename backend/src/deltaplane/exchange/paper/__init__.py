@@ -33,7 +33,9 @@ def paper_config_from_settings(settings: Settings) -> PaperConfig:
     eth = msgspec.structs.replace(ETH_SPEC, spot=settings.paper_eth_spot, vol=settings.paper_volatility,
                                   drift=settings.paper_drift)
     return PaperConfig(seed=settings.paper_seed, initial_balance=Decimal(str(settings.paper_initial_balance)),
-                       underlyings=(btc, eth), tick_interval_s=settings.paper_tick_interval)
+                       underlyings=(btc, eth), tick_interval_s=settings.paper_tick_interval,
+                       order_latency_s=settings.paper_order_latency_ms / 1000,
+                       order_reply_latency_s=settings.paper_order_reply_latency_ms / 1000)
 
 
 async def paper_exchange_from_settings(settings: Settings, *, store: PaperStateStore | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import zlib
 from collections.abc import AsyncIterator, Sequence
@@ -74,6 +75,7 @@ class PaperExchange:
         self._forced_partial: int | None = None
         self._consumed: dict[tuple[str, str], tuple[int, int]] = {}  # (symbol, side) -> (step, qty)
         self._dirty = False
+        self._save_lock = asyncio.Lock()
         self._grid_cache: dict[tuple[str, datetime, int], list[int]] = {}
 
     # --- lifecycle / persistence ----------------------------------------------------------------
@@ -120,13 +122,26 @@ class PaperExchange:
         self.clock.resume_from(self.market.time)
 
     async def save(self) -> None:
-        if self.store is not None:
-            await self.store.save(self.snapshot())
-        self._dirty = False
+        async with self._save_lock:
+            await self._save_locked()
+
+    async def _save_locked(self) -> None:
+        # One save at a time, each snapshotting when it starts: concurrent saves (two legs placed
+        # at once) used to be able to commit out of order, an older snapshot overwriting a newer
+        # one, so a crash "forgot" an order its caller had already been told about.
+        self._dirty = False  # a change made while this write is in flight marks it dirty again
+        try:
+            if self.store is not None:
+                await self.store.save(self.snapshot())
+        except BaseException:
+            self._dirty = True
+            raise
 
     async def _flush(self) -> None:
-        if self._dirty:
-            await self.save()
+        """Return only once every change made so far is saved (by this call or an in-flight one)."""
+        async with self._save_lock:
+            if self._dirty:
+                await self._save_locked()
 
     async def close(self) -> None:
         await self.save()
@@ -292,6 +307,21 @@ class PaperExchange:
         self._forced_partial = max_size
 
     async def place_order(self, req: OrderRequest) -> Order:
+        """Place (or, for a known client_order_id, look up) an order.
+
+        `PaperConfig.order_latency_s` / `order_reply_latency_s` simulate the network around it (wall
+        time, default 0 = none): the request reaches the simulated exchange after the first, and the
+        answer reaches the caller the second after the exchange acted (and saved its state). Crash
+        tests use them to kill the process while an order is on the wire in either direction.
+        """
+        if self.config.order_latency_s > 0:
+            await asyncio.sleep(self.config.order_latency_s)
+        order = await self._place_order(req)
+        if self.config.order_reply_latency_s > 0:
+            await asyncio.sleep(self.config.order_reply_latency_s)
+        return order
+
+    async def _place_order(self, req: OrderRequest) -> Order:
         self.sync()
         existing = self.order_ids_by_client_id.get(req.client_order_id)
         if existing is not None:

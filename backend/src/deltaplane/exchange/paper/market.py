@@ -63,6 +63,8 @@ class PaperConfig(msgspec.Struct, frozen=True, kw_only=True):
     daily_expiries: int = 3
     weekly_expiries: int = 2
     monthly_expiries: int = 2
+    order_latency_s: float = 0.0  # simulated network delay before an order reaches the exchange
+    order_reply_latency_s: float = 0.0  # ... and before the exchange's answer reaches the caller
 
     def spec(self, underlying: str) -> UnderlyingSpec:
         for spec in self.underlyings:
