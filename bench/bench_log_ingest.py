@@ -5,6 +5,12 @@
 Writes realistic lines (the shape core/logging.py emits) to a temp file, builds the schema with
 Alembic, ingests the file with poll_once() until caught up, verifies the row count and prints
 figures; the key figure, lines/s, is printed LAST.
+
+Before that it prints where the time goes, measured on the same lines in the same run: parsing
+alone (`parsing.line_values`), and the SQLite writer alone (`SqliteLogWriter.insert` of already
+parsed rows into a fresh database, with and without the FTS index). The writer-alone figure is
+the ceiling for one SQLite file on this machine: each row updates the table, eight indexes and
+the FTS index inside SQLite's single write lock.
 """
 
 from __future__ import annotations
@@ -70,10 +76,42 @@ async def ingest(log: Path, db_url: str, batch_size: int) -> tuple[int, float]:
     return total, elapsed
 
 
+def stage_rates(log: Path, tmp: Path, batch_size: int) -> None:
+    """Parse-only and writer-only rates over (a prefix of) the same lines."""
+    from deltaplane.logs.parsing import db_timestamp, line_values
+    from deltaplane.logs.store import SqliteLogWriter
+
+    lines = log.read_bytes().split(b"\n")[:200_000]
+    lines = [line for line in lines if line.strip()]
+    now = datetime.now(UTC)
+    ingested = db_timestamp(now)
+    t0 = time.perf_counter()
+    values = [line_values(line, now, ingested) for line in lines]
+    parse = len(lines) / (time.perf_counter() - t0)
+    rates = {}
+    for fts in (False, True):
+        db = tmp / f"stage-{fts}.db"
+        upgrade_database(f"sqlite+aiosqlite:///{db}")
+        writer = SqliteLogWriter(str(db))
+        if not fts:
+            writer.conn.execute("DROP TABLE backend_logs_fts")
+            writer.conn.execute("DROP TRIGGER IF EXISTS backend_logs_ad")
+            writer.conn.execute("DROP TRIGGER IF EXISTS backend_logs_au")
+            writer.has_fts = False
+        t0 = time.perf_counter()
+        for start in range(0, len(values), batch_size):
+            writer.insert(values[start : start + batch_size])
+        rates[fts] = len(values) / (time.perf_counter() - t0)
+        writer.close()
+    print(f"stage: parse only {parse:,.0f} lines/s ({1e6 / parse:.1f} us/line)")
+    print(f"stage: SQLite writer only, table + 8 indexes {rates[False]:,.0f} rows/s ({1e6 / rates[False]:.1f} us/row)")
+    print(f"stage: SQLite writer only, + FTS5 {rates[True]:,.0f} rows/s ({1e6 / rates[True]:.1f} us/row) = the one-file ceiling")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--lines", type=int, default=1_000_000)
-    ap.add_argument("--batch-size", type=int, default=2000)
+    ap.add_argument("--batch-size", type=int, default=500)
     ap.add_argument("--dir", default=None)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
@@ -85,6 +123,7 @@ def main() -> None:
         n = write_log(log, args.lines)
         size = log.stat().st_size
         print(f"generated {n} lines, {size / 1e6:.1f} MB in {time.perf_counter() - t0:.1f}s")
+        stage_rates(log, Path(tmp), args.batch_size)
         total, elapsed = asyncio.run(ingest(log, db_url, args.batch_size))
         rows = sqlite3.connect(db).execute("SELECT count(*) FROM backend_logs").fetchone()[0]
         fts = sqlite3.connect(db).execute("SELECT count(*) FROM backend_logs_fts WHERE backend_logs_fts MATCH 'order'").fetchone()[0]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta
@@ -15,19 +14,6 @@ from deltaplane.db.migrate import upgrade_database
 sys.path.insert(0, str(Path(__file__).parent))
 
 _TEMPLATE: dict[str, Path] = {}
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: long-running (set RUN_SLOW=1 to run)")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if os.environ.get("RUN_SLOW") == "1":
-        return
-    skip = pytest.mark.skip(reason="slow: set RUN_SLOW=1 to run")
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ async def client(tmp_path):
         serve_spa=False, initial_admin_password=PASSWORD, log_to_stdout=False, log_ingest_api_key="ingest-key-123",
         backend_log_poll_interval=0.05, log_batch_max_entries=5, log_batch_max_entry_bytes=400,
         backend_log_retention_days=0,  # the seeded lines are dated in the past: keep them
+        backend_log_ingest_process=False,  # in-process tailer: fast set-up (the child: test_ingest_process)
     )  # fmt: skip
     app = create_app(settings)
     async with in_loop_client(app) as c:
@@ -33,11 +34,12 @@ async def client(tmp_path):
         tail = app.state.services.extras["log_tail"]
         # the app (and its tail task) runs on the client's portal loop: wait, bounded, for the
         # observable condition "seeded file fully ingested" rather than driving poll_once here
-        for _ in range(1000):
-            if tail.stats()["lag_bytes"] == 0 and tail.lines_ingested >= 31:
+        for _ in range(2000):
+            stats = tail.stats()
+            if stats["lag_bytes"] == 0 and stats["lines_ingested"] >= 31:
                 break
             await asyncio.sleep(0.01)
-        assert tail.lines_ingested >= 31
+        assert tail.stats()["lines_ingested"] >= 31
         yield c
 
 
@@ -125,3 +127,12 @@ async def test_readiness_reports_ingestion(client):
     r = await client.get("/api/health/ready")
     checks = {c["name"]: c for c in r.json()["checks"]}
     assert "log_ingestion" in checks and "lag_bytes" in checks["log_ingestion"]
+
+
+async def test_metrics_expose_ingestion_rate_and_lag(client):
+    r = await client.get("/api/metrics")
+    assert r.status_code == 200, r.text
+    values = {line.split(" ")[0]: float(line.split(" ")[1]) for line in r.text.splitlines() if line.startswith("deltaplane_log_ingest")}
+    assert values["deltaplane_log_ingest_running"] == 1.0
+    assert values["deltaplane_log_ingest_lag_bytes"] == 0.0
+    assert values["deltaplane_log_ingest_lines_per_second"] >= 0.0 and "deltaplane_log_ingest_lag_seconds" in values

@@ -6,7 +6,7 @@ import pytest
 from conftest import count_rows
 
 from deltaplane.core.errors import FieldError
-from deltaplane.logs.parsing import parse_line
+from deltaplane.logs.parsing import parse_line, row_values
 from deltaplane.logs.query import (
     build_filter,
     decode_cursor,
@@ -38,8 +38,8 @@ def rows(n: int, same_ts_every: int = 3):
 @pytest.fixture
 def seeded(db_file):
     w = SqliteLogWriter(str(db_file))
-    w.insert(rows(120))
-    w.insert([parse_line('he said "hi" (NEAR) * AND OR ünïcödé café', T0)])
+    w.insert([row_values(r) for r in rows(120)])
+    w.insert([row_values(parse_line('he said "hi" (NEAR) * AND OR ünïcödé café', T0))])
     w.close()
     return db_file
 
@@ -69,7 +69,7 @@ async def test_pagination_stable_under_concurrent_inserts(seeded, engine, db_fil
     async with engine.connect() as conn:
         first, cursor = await fetch_page(conn, f, limit=10)
     w = SqliteLogWriter(str(db_file))
-    w.insert(rows(30))  # newer and equal timestamps arrive mid-pagination
+    w.insert([row_values(r) for r in rows(30)])  # newer and equal timestamps arrive mid-pagination
     w.close()
     rest = []
     async with engine.connect() as conn:
@@ -150,7 +150,7 @@ async def test_retention_boundary_and_chunks(db_file, engine):
     old = [parse_line(f'{{"timestamp":"{(cutoff - timedelta(microseconds=1 + i)).isoformat()}","message":"old {i}"}}', now) for i in range(23)]
     at = parse_line(f'{{"timestamp":"{cutoff.isoformat()}","message":"at cutoff"}}', now)
     new = parse_line(f'{{"timestamp":"{now.isoformat()}","message":"new"}}', now)
-    w.insert([*old, at, new])
+    w.insert([row_values(r) for r in [*old, at, new]])
     svc = BackendLogRetentionService(engine, retention_days=7, chunk_size=5)
     result = await svc.run_once(now)
     assert result["deleted"] == 23 and result["chunks"] == 5 and result["reclaim"] in {"optimize", "incremental_vacuum"}

@@ -29,6 +29,7 @@ from deltaplane.logs.parsing import (
     MAX_MESSAGE_CHARS,
     normalise_level,
     parse_timestamp,
+    row_for_api,
 )
 from deltaplane.logs.query import DEFAULT_LIMIT, MAX_LIMIT, LogFilter, build_filter, fetch_page, summarize
 from deltaplane.logs.schemas import BatchAccepted, IngestionStatus, LogEntry, LogPage, LogSummary
@@ -239,7 +240,7 @@ class LogsController(Controller):
             ids = await insert_rows_async(conn, rows)
         tail = svc.extras.get(_TAIL_KEY)
         if tail is not None:
-            tail.publish([{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
+            tail.publish(lambda: [row_for_api({**row, "id": i}) for row, i in zip(rows, ids, strict=True)], len(ids))
         return BatchAccepted(stored=len(rows))
 
 

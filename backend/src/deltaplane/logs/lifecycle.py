@@ -7,15 +7,31 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from deltaplane.core.services import AppServices
+from deltaplane.logs.ingest_process import LogIngestProcess, TailerConfig
 from deltaplane.logs.retention import BackendLogRetentionService
+from deltaplane.logs.store import sqlite_path
 from deltaplane.logs.tail import BackendLogTailService
 
 #: readiness turns "not ok" when the newest unread line is older than this (seconds)
 MAX_READY_LAG_SECONDS = 300.0
 
 
-def build_tail(services: AppServices) -> BackendLogTailService:
+def build_tail(services: AppServices) -> BackendLogTailService | LogIngestProcess:
+    """The ingest process on an SQLite file (when enabled and BACKEND_LOG_INGEST_PROCESS), else the
+    in-process tailer (also registered, unstarted, when ingestion is off: see logs_lifespan)."""
     s = services.settings
+    if s.backend_log_ingest_enabled and s.backend_log_ingest_process and sqlite_path(s.database_url):
+        config = TailerConfig(
+            path=str(s.log_file),
+            database_url=s.database_url,
+            batch_size=s.backend_log_batch_size,
+            poll_interval=s.backend_log_poll_interval,
+            busy_timeout_ms=s.sqlite_busy_timeout_ms,
+            log_level=s.log_level,
+            log_file=str(s.log_file),
+            log_to_stdout=s.log_to_stdout,
+        )
+        return LogIngestProcess(config, services.read_sessionmaker)
     return BackendLogTailService(
         path=s.log_file,
         database_url=s.database_url,

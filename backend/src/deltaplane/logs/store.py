@@ -24,7 +24,8 @@ from advanced_alchemy.types import DateTimeUTC
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from deltaplane.logs.parsing import db_timestamp
+from deltaplane.db.engine import WRITER_PRIORITY, WriterPriority
+from deltaplane.logs.parsing import ROW_FIELDS, db_timestamp
 
 metadata = sa.MetaData()
 
@@ -58,22 +59,13 @@ log_ingest_checkpoints = sa.Table(
     sa.Column("updated_at", DateTimeUTC(timezone=True), nullable=False),
 )
 
-COLUMNS = (
-    "timestamp",
-    "level",
-    "logger",
-    "event",
-    "message",
-    "correlation_id",
-    "request_id",
-    "strategy_id",
-    "session_id",
-    "source",
-    "payload",
-    "ingested_at",
-)
+COLUMNS = ROW_FIELDS
 _INSERT_SQL = f"INSERT INTO backend_logs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-_FTS_SQL = "INSERT INTO backend_logs_fts (rowid, message, payload) VALUES (?, ?, ?)"
+# Index the rows just inserted straight from the table: no second binding of the texts in Python.
+_FTS_SQL = (
+    "INSERT INTO backend_logs_fts (rowid, message, payload) "
+    "SELECT id, message, payload FROM backend_logs WHERE id BETWEEN ? AND ?"
+)
 _CHECKPOINT_SQL = (
     'INSERT INTO log_ingest_checkpoints (path, file_id, fingerprint, "offset", lines, updated_at) '
     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET file_id = excluded.file_id, "
@@ -101,28 +93,27 @@ def sqlite_path(database_url: str) -> str | None:
     return str(Path(url.database))
 
 
-def _row_tuple(row: dict[str, Any]) -> tuple[Any, ...]:
-    return (
-        db_timestamp(row["timestamp"]),
-        row["level"],
-        row["logger"],
-        row["event"],
-        row["message"],
-        row["correlation_id"],
-        row["request_id"],
-        row["strategy_id"],
-        row["session_id"],
-        row["source"],
-        row["payload"],
-        db_timestamp(row["ingested_at"]),
-    )
+#: `SqliteLogWriter.insert(expected=...)` default: do not compare checkpoints.
+ANY_CHECKPOINT = object()
+
+
+class CheckpointMoved(RuntimeError):
+    """The stored checkpoint is not the one this tailer committed: another tailer is at work."""
+
+
+def _position(checkpoint: Checkpoint | None) -> tuple[str, int, int] | None:
+    return None if checkpoint is None else (checkpoint.file_id, checkpoint.offset, checkpoint.lines)
 
 
 class SqliteLogWriter:
     """Sync writer on its own sqlite3 connection. Not thread-safe: call from one thread at a time."""
 
-    def __init__(self, db_file: str, *, busy_timeout_ms: int = 5000) -> None:
+    #: how long a batch holds back for the app's writers (WRITER_PRIORITY) before going anyway
+    YIELD_TIMEOUT_S = 0.25
+
+    def __init__(self, db_file: str, *, busy_timeout_ms: int = 5000, priority: WriterPriority = WRITER_PRIORITY) -> None:
         self.db_file = db_file
+        self.priority = priority
         self.conn = sqlite3.connect(
             db_file, isolation_level=None, check_same_thread=False, timeout=busy_timeout_ms / 1000
         )
@@ -147,21 +138,35 @@ class SqliteLogWriter:
             return None
         return Checkpoint(path=path, file_id=row[0], fingerprint=row[1], offset=int(row[2]), lines=int(row[3]))
 
-    def insert(self, rows: Sequence[dict[str, Any]], checkpoint: Checkpoint | None = None) -> int:
-        """Insert rows (+FTS, +checkpoint) in one IMMEDIATE transaction; returns the first new id."""
+    def insert(
+        self,
+        tuples: Sequence[tuple[Any, ...]],
+        checkpoint: Checkpoint | None = None,
+        *,
+        expected: Checkpoint | None | object = ANY_CHECKPOINT,
+    ) -> int:
+        """Insert rows given as `parsing.row_values` tuples (+FTS, +checkpoint) in one IMMEDIATE
+        transaction; returns the first new id.
+
+        `expected` is the checkpoint the caller last committed (None: none yet). If the stored one
+        differs, someone else ingested this file meanwhile (a second API process, a tailer left
+        over from a previous one): nothing is written and CheckpointMoved is raised, so the caller
+        reloads instead of inserting the same lines twice."""
         conn = self.conn
         first_id = 0
+        self.priority.wait_until_clear(self.YIELD_TIMEOUT_S)
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if rows:
-                tuples = [_row_tuple(r) for r in rows]
+            if checkpoint is not None and expected is not ANY_CHECKPOINT:
+                stored = self.load_checkpoint(checkpoint.path)
+                if _position(stored) != _position(expected):  # type: ignore[arg-type]
+                    raise CheckpointMoved(f"{checkpoint.path}: stored checkpoint {stored} is not {expected}")
+            if tuples:
                 conn.executemany(_INSERT_SQL, tuples)
                 last_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
                 first_id = last_id - len(tuples) + 1  # contiguous: we hold the write lock
                 if self.has_fts:
-                    conn.executemany(
-                        _FTS_SQL, [(first_id + i, t[4], t[10]) for i, t in enumerate(tuples)]
-                    )
+                    conn.execute(_FTS_SQL, (first_id, last_id))
             if checkpoint is not None:
                 conn.execute(
                     _CHECKPOINT_SQL,

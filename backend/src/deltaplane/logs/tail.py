@@ -16,8 +16,11 @@ Guarantees, each covered by tests/logs:
   fingerprint, is read again from 0. (Lines written between our last read and the copy live
   only in the copy: that is inherent to copytruncate; prefer rename rotation.)
 * **Short write transactions.** At most `batch_size` lines per transaction; on SQLite a
-  dedicated sqlite3 connection in a worker thread does `executemany`, while the next batch is
-  read and parsed in parallel (sqlite3 releases the GIL while it steps).
+  dedicated sqlite3 connection in a worker thread reads, parses and stores each batch
+  (`executemany`, then one `INSERT ... SELECT` into the FTS index).
+* **Exactly one tailer.** Each batch checks that the stored checkpoint is still the one this
+  tailer committed (`CheckpointMoved` otherwise), so a second tailer on the same file reloads
+  instead of storing lines twice.
 * Lines longer than MAX_LINE_BYTES are stored in MAX_LINE_BYTES pieces (as RAW rows).
 """
 
@@ -38,9 +41,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from deltaplane.logs.parsing import parse_line, row_for_api
+from deltaplane.db.engine import WRITER_PRIORITY, WriterPriority
+from deltaplane.logs.fanout import RowFanout
+from deltaplane.logs.parsing import ROW_FIELDS, api_row_from_values, db_timestamp, line_values
 from deltaplane.logs.store import (
     Checkpoint,
+    CheckpointMoved,
     SqliteLogWriter,
     insert_rows_async,
     load_checkpoint_async,
@@ -52,7 +58,6 @@ logger = logging.getLogger("deltaplane.logs.tail")
 FINGERPRINT_BYTES = 1024
 READ_CHUNK = 4 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
-RowListener = Callable[[list[dict[str, Any]]], Any]
 
 
 def file_identity(st: os.stat_result) -> str:
@@ -77,9 +82,11 @@ def _fingerprint_matches(fd: int, fingerprint: str) -> bool:
 
 @dataclass
 class _Batch:
-    rows: list[dict[str, Any]]
+    values: list[tuple[Any, ...]]  # parsing.row_values tuples, ready to insert
     checkpoint: Checkpoint
-    last_ts: datetime | None
+
+    def last_timestamp(self) -> datetime | None:
+        return datetime.fromisoformat(self.values[-1][0]).replace(tzinfo=UTC) if self.values else None
 
 
 class _FileReader:
@@ -276,7 +283,7 @@ class _FileReader:
         return [], False
 
 
-class BackendLogTailService:
+class BackendLogTailService(RowFanout):
     """Ingests the backend log file; drive with `poll_once()` (tests) or `start()`/`stop()`."""
 
     def __init__(
@@ -285,11 +292,12 @@ class BackendLogTailService:
         path: str | Path,
         database_url: str,
         engine: AsyncEngine | None = None,
-        batch_size: int = 2000,
+        batch_size: int = 500,
         poll_interval: float = 0.5,
         max_batches_per_poll: int = 50,
         busy_timeout_ms: int = 5000,
         use_sqlite_fast_path: bool | None = None,
+        writer_priority: WriterPriority = WRITER_PRIORITY,
     ) -> None:
         self.path = str(Path(path))
         self.database_url = database_url
@@ -297,14 +305,18 @@ class BackendLogTailService:
         self.batch_size = max(1, int(batch_size))
         self.poll_interval = poll_interval
         self.max_batches_per_poll = max(1, max_batches_per_poll)
-        self.listeners: list[RowListener] = []
+        super().__init__()
+        #: called with (first id, row count) after each committed batch (the ingest process uses it)
+        self.on_commit: Callable[[int, int], None] | None = None
         db_file = sqlite_path(database_url)
         fast = db_file is not None if use_sqlite_fast_path is None else use_sqlite_fast_path
         if fast and db_file is None:
             raise ValueError("the sqlite3 fast path needs an SQLite file database")
         if not fast and engine is None:
             raise ValueError("an AsyncEngine is required when the sqlite3 fast path is not used")
-        self._writer: SqliteLogWriter | None = SqliteLogWriter(db_file, busy_timeout_ms=busy_timeout_ms) if fast else None
+        self._writer: SqliteLogWriter | None = (
+            SqliteLogWriter(db_file, busy_timeout_ms=busy_timeout_ms, priority=writer_priority) if fast else None
+        )
         self._reader = _FileReader(self.path)
         self._committed: Checkpoint | None = None
         self._loaded = False
@@ -384,75 +396,78 @@ class BackendLogTailService:
 
     def _read_batch(self) -> _Batch | None:
         lines, switched = self._reader.next_lines(self.batch_size)
-        rows: list[dict[str, Any]] = []
-        now = datetime.now(UTC)
-        for line in lines:
-            if not line.strip():
-                continue
-            rows.append(parse_line(line, now))
         if not lines and not switched:
             return None
-        self._reader.lines += len(rows)
-        last_ts = rows[-1]["timestamp"] if rows else None
-        return _Batch(rows=rows, checkpoint=self._reader.checkpoint(), last_ts=last_ts)
+        now = datetime.now(UTC)
+        ingested = db_timestamp(now)
+        values = [line_values(line, now, ingested) for line in lines if line.strip()]
+        self._reader.lines += len(values)
+        return _Batch(values=values, checkpoint=self._reader.checkpoint())
 
-    async def _commit(self, batch: _Batch) -> list[int]:
+    def _read_and_insert(self) -> tuple[_Batch, list[int]] | None:
+        """One batch on the SQLite fast path: read, parse and store in one worker-thread call.
+        (Overlapping the next read with this insert in a second thread measured slower: both
+        need the GIL, and the hand-offs cost more than the overlap gains.)"""
+        assert self._writer is not None
+        batch = self._read_batch()
+        if batch is None:
+            return None
+        first = self._writer.insert(batch.values, batch.checkpoint, expected=self._committed)
+        return batch, list(range(first, first + len(batch.values))) if batch.values else []
+
+    async def _ingest_one_batch(self) -> tuple[_Batch, list[int]] | None:
         if self._writer is not None:
-            first = await asyncio.to_thread(self._writer.insert, batch.rows, batch.checkpoint)
-            return list(range(first, first + len(batch.rows))) if batch.rows else []
+            return await asyncio.to_thread(self._read_and_insert)
+        batch = await asyncio.to_thread(self._read_batch)
+        if batch is None:
+            return None
         assert self.engine is not None
+        rows = [_row_from_values(v) for v in batch.values]
         async with self.engine.begin() as conn:
-            return await insert_rows_async(conn, batch.rows, batch.checkpoint)
+            return batch, await insert_rows_async(conn, rows, batch.checkpoint)
+
+    async def _recover(self, exc: BaseException) -> None:
+        """After a failed batch: nothing of it was committed; put the reader back."""
+        if isinstance(exc, CheckpointMoved):
+            logger.warning(
+                "another process is ingesting this log file; resuming from its checkpoint",
+                extra={"event": "log_tail_checkpoint_moved", "path": self.path},
+            )
+            self._loaded = False
+            await self._ensure_loaded()
+        else:
+            await asyncio.to_thread(self._reader.restore, self._committed)
 
     async def poll_once(self) -> int:
         """Ingest whatever complete lines are available (up to max_batches_per_poll batches)."""
         async with self._lock:
             await self._ensure_loaded()
             total = 0
-            batch = await asyncio.to_thread(self._read_batch)
-            batches = 0
-            while batch is not None:
-                batches += 1
-                more = batches < self.max_batches_per_poll
-                commit = asyncio.ensure_future(self._commit(batch))
-                prefetch = asyncio.ensure_future(asyncio.to_thread(self._read_batch)) if more else None
+            for _ in range(self.max_batches_per_poll):
                 try:
-                    ids = await commit
-                except BaseException:
-                    if prefetch is not None:
-                        with contextlib.suppress(BaseException):
-                            await prefetch
-                    # roll the reader back to what is committed; the next poll retries
-                    await asyncio.to_thread(self._reader.restore, self._committed)
+                    done = await self._ingest_one_batch()
+                except BaseException as exc:
+                    await self._recover(exc)
                     raise
+                if done is None:
+                    break
+                batch, ids = done
                 self._committed = batch.checkpoint
                 self._after_commit(batch, ids)
-                total += len(batch.rows)
-                batch = await prefetch if prefetch is not None else None
+                total += len(batch.values)
             self.last_poll_at = time.monotonic()
             return total
 
     def _after_commit(self, batch: _Batch, ids: list[int]) -> None:
-        if batch.rows:
-            self.lines_ingested += len(batch.rows)
-            self._rate.append((time.monotonic(), len(batch.rows)))
-            if batch.last_ts is not None:
-                self.last_line_timestamp = batch.last_ts
-        if self.listeners and batch.rows:
-            self.publish([{**row, "id": i} for row, i in zip(batch.rows, ids, strict=True)])
-
-    def publish(self, rows: list[dict[str, Any]]) -> None:
-        """Hand newly stored rows (API shape) to every listener; a failing listener is logged."""
-        if not self.listeners or not rows:
+        if not batch.values:
             return
-        shaped = [row_for_api(r) for r in rows]
-        for listener in list(self.listeners):
-            try:
-                result = listener(shaped)
-                if asyncio.iscoroutine(result):
-                    asyncio.ensure_future(result)
-            except Exception:
-                logger.exception("log listener failed", extra={"event": "log_listener_failed"})
+        self.lines_ingested += len(batch.values)
+        self._rate.append((time.monotonic(), len(batch.values)))
+        self.last_line_timestamp = batch.last_timestamp()
+        if self.on_commit is not None and ids:
+            self.on_commit(ids[0], len(ids))
+        if self.listeners:
+            self.publish(lambda: [api_row_from_values(i, v) for i, v in zip(ids, batch.values, strict=True)], len(ids))
 
     # -- stats ----------------------------------------------------------------------------------
     @property
@@ -498,6 +513,14 @@ class BackendLogTailService:
             "last_line_timestamp": self.last_line_timestamp.isoformat() if self.last_line_timestamp else None,
             "last_error": self.last_error,
         }
+
+
+def _row_from_values(values: tuple[Any, ...]) -> dict[str, Any]:
+    """Insert values back to the row dict the SQLAlchemy path takes (aware datetimes)."""
+    row = dict(zip(ROW_FIELDS, values, strict=True))
+    for key in ("timestamp", "ingested_at"):
+        row[key] = datetime.fromisoformat(row[key]).replace(tzinfo=UTC)
+    return row
 
 
 __all__ = ["BackendLogTailService", "file_identity", "fingerprint_of"]

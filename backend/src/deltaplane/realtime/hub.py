@@ -1,6 +1,7 @@
 """In-process publish/subscribe hub behind the `/api/ws` WebSocket.
 
-Topics: `runtime:{strategy_id}`, `orders`, `logs` (with a per-subscriber filter), `alerts`.
+Topics: `runtime:{strategy_id}`, `orders`, `logs` (with a per-subscriber filter), `alerts`,
+`exchange` (live exchange health: rate limited, degraded, reconnecting ticker, auth error).
 Every message published on a topic gets a per-topic sequence number and is kept in a short
 ring buffer, so a client that reconnects can resume from the last sequence it saw; when the
 gap is no longer in the buffer the hub says `resync` and the client refetches over HTTP.
@@ -23,7 +24,7 @@ logger = logging.getLogger("deltaplane.realtime")
 TopicFilter = Callable[[dict[str, Any], dict[str, Any]], bool]
 SnapshotProvider = Callable[[str], Awaitable[dict[str, Any] | None]]
 
-KNOWN_TOPIC_PREFIXES = ("runtime:", "orders", "logs", "alerts")
+KNOWN_TOPIC_PREFIXES = ("runtime:", "orders", "logs", "alerts", "exchange")
 ENCODED = "__encoded__"  # key holding a message's serialised JSON text (never sent itself)
 
 
@@ -58,6 +59,7 @@ class RealtimeHub:
         self.buffer_size = buffer_size
         self.queue_size = queue_size
         self._subscribers: dict[int, Subscriber] = {}
+        self._by_topic: dict[str, dict[int, Subscriber]] = {}  # topic -> its subscribers: publish is O(audience)
         self._ids = itertools.count(1)
         self._seq: dict[str, int] = {}
         self._buffers: dict[str, deque[dict[str, Any]]] = {}
@@ -79,6 +81,8 @@ class RealtimeHub:
 
     def disconnect(self, sub: Subscriber) -> None:
         self._subscribers.pop(sub.id, None)
+        for topic in list(sub.topics):
+            self.unsubscribe(sub, topic)
 
     @property
     def connection_count(self) -> int:
@@ -86,6 +90,8 @@ class RealtimeHub:
 
     async def subscribe(self, sub: Subscriber, topic: str, filt: dict[str, Any] | None = None, resume_after: int | None = None) -> None:
         sub.topics[topic] = filt or {}
+        if sub.id in self._subscribers:  # never index a socket that is already gone
+            self._by_topic.setdefault(topic, {})[sub.id] = sub
         current = self._seq.get(topic, 0)
         self._offer(sub, {"type": "subscribed", "topic": topic, "seq": current})
         if resume_after is not None and resume_after < current:
@@ -104,6 +110,11 @@ class RealtimeHub:
 
     def unsubscribe(self, sub: Subscriber, topic: str) -> None:
         sub.topics.pop(topic, None)
+        audience = self._by_topic.get(topic)
+        if audience is not None:
+            audience.pop(sub.id, None)
+            if not audience:
+                del self._by_topic[topic]
 
     # --- publishing ------------------------------------------------------------------------------
     def publish(self, topic: str, data: dict[str, Any]) -> int:
@@ -112,11 +123,24 @@ class RealtimeHub:
         message = {"type": "event", "topic": topic, "seq": seq, "data": data}
         buffer = self._buffers.setdefault(topic, deque(maxlen=self.buffer_size))
         buffer.append(message)
-        for sub in list(self._subscribers.values()):
-            filt = sub.topics.get(topic)
-            if filt is not None and self._matches(topic, message, filt):
-                self._offer(sub, message)
+        audience = self._by_topic.get(topic)
+        if audience:
+            for sub in list(audience.values()):
+                filt = sub.topics.get(topic)
+                if filt is not None and self._matches(topic, message, filt):
+                    self._offer(sub, message)
         return seq
+
+    def has_subscribers(self, topic: str) -> bool:
+        return bool(self._by_topic.get(topic))
+
+    def skip(self, topic: str, count: int) -> None:
+        """`count` events happened on `topic` that nobody was subscribed to and that were not kept:
+        the sequence moves on and the replay buffer is dropped, so a client resuming from before
+        the gap is told to resync instead of silently missing them."""
+        if count > 0:
+            self._seq[topic] = self._seq.get(topic, 0) + count
+            self._buffers.pop(topic, None)
 
     def _matches(self, topic: str, message: dict[str, Any], filt: dict[str, Any]) -> bool:
         fn = self._filters.get(topic_family(topic))

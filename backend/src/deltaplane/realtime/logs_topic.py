@@ -24,16 +24,30 @@ _FILTER_KEYS = {
 }
 
 
+class LogsTopicPublisher:
+    """The tailer's listener: one `logs` event per stored row, built only while someone watches."""
+
+    def __init__(self, hub: Any) -> None:
+        self.hub = hub
+
+    def wants_rows(self) -> bool:
+        return self.hub.has_subscribers("logs")
+
+    def skipped(self, count: int) -> None:
+        self.hub.skip("logs", count)
+
+    def __call__(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            self.hub.publish("logs", row)
+
+
 @asynccontextmanager
 async def logs_topic_lifespan(services: AppServices) -> AsyncIterator[None]:
     hub = services.extras["hub"]
     hub.register_filter("logs", logs_row_matches)
     tail = services.extras.get("log_tail")
 
-    def publish(rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            hub.publish("logs", row)
-
+    publish = LogsTopicPublisher(hub)
     if tail is not None:
         tail.listeners.append(publish)
     try:

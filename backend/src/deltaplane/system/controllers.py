@@ -68,7 +68,10 @@ class SystemController(Controller):
         media_type="text/plain; version=0.0.4",
         summary="Prometheus metrics (METRICS_TOKEN bearer or admin)",
     )
-    async def metrics(self) -> bytes:
-        return render_metrics()
+    async def metrics(self, request: Request) -> bytes:
+        svc: AppServices = request.app.state.services
+        tail = svc.extras.get("log_tail")
+        enabled = svc.settings.backend_log_ingest_enabled
+        return render_metrics(tail.stats() if tail is not None and enabled else None)
 
 
