@@ -1,12 +1,11 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { shot } from './steps';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const artifacts = join(here, 'artifacts');
-mkdirSync(artifacts, { recursive: true });
 const python = resolve(here, '../../backend/.venv/bin/python');
 
 const baseURL = () => {
@@ -95,7 +94,7 @@ test('analytics: empty state, seeded KPIs, presets in the URL, CSV export, scree
   await expect(page.getByTestId('updated-at')).toHaveText(/^updated \d\d:\d\d:\d\d$/);
   await expect(page.getByTestId('tz-select')).toHaveValue(TZ_RE);
   const tzShown = await page.getByTestId('tz-select').inputValue();
-  await page.screenshot({ path: join(artifacts, 'analytics-empty-laptop-light.png'), fullPage: true });
+  await shot(page, 'analytics-empty-laptop-light');
 
   // ---- seed closed sessions straight into the e2e backend's database ----
   const seeded = seed();
@@ -126,9 +125,11 @@ test('analytics: empty state, seeded KPIs, presets in the URL, CSV export, scree
   await page.getByTestId('range-presets').getByText('Today', { exact: true }).click();
   await expect(page).toHaveURL(/preset=today/);
   await expect(page.getByTestId('analytics-empty')).toBeVisible();
+  await shot(page, 'analytics-today-empty-laptop-light', { fullPage: false });
   await page.getByTestId('empty-show-all').click();
   await expect(page).toHaveURL(/preset=all/);
   await expect(net).toHaveAttribute('data-value', '67.25');
+  await shot(page, 'analytics-seeded-all-time-laptop-light');
 
   // ---- a shared link: strategy + starting capital from the query ----
   await page.goto(`/analytics?preset=30d&strategy=${seeded.strategy_id}&capital=10000`);
@@ -137,7 +138,7 @@ test('analytics: empty state, seeded KPIs, presets in the URL, CSV export, scree
   await expect(page.getByTestId('kpi-max_drawdown')).toHaveAttribute('data-value', '53');
   await expect(page.getByTestId('kpi-sharpe_ratio')).not.toHaveText('—');
   await page.waitForTimeout(300); // charts settle (canvas draw on next frame)
-  await page.screenshot({ path: join(artifacts, 'analytics-laptop-light.png'), fullPage: true });
+  await shot(page, 'analytics-laptop-light');
 
   // ---- CSV export: streamed with the bearer token, downloaded under the server's name ----
   const downloadPromise = page.waitForEvent('download');
@@ -157,6 +158,7 @@ test('analytics: empty state, seeded KPIs, presets in the URL, CSV export, scree
   expect(meta('strategy_id')).toBe(String(seeded.strategy_id));
   expect(meta('trade_count')).toBe('4');
   await expect(page.getByText(/^Exported analytics-export-/)).toBeVisible();
+  await shot(page, 'analytics-csv-exported-laptop-light', { fullPage: false });
 
   // ---- dark mode, laptop ----
   expect(errors).toEqual([]);
@@ -173,13 +175,13 @@ test('analytics: empty state, seeded KPIs, presets in the URL, CSV export, scree
       await expect(c.page.getByTestId('kpi-net_pnl')).toHaveAttribute('data-value', '67.25');
       await expect(c.page.getByTestId('chart-equity').locator('canvas').first()).toBeVisible();
       await c.page.waitForTimeout(300);
-      await c.page.screenshot({ path: join(artifacts, `analytics-${name}-${scheme}.png`), fullPage: true });
+      await shot(c.page, `analytics-${name}-${scheme}`);
       if (name === 'phone') {
-        await c.page.screenshot({ path: join(artifacts, `analytics-${name}-${scheme}-top.png`) });
+        await shot(c.page, `analytics-${name}-${scheme}-top`, { fullPage: false });
         await c.page.getByTestId('chart-equity').scrollIntoViewIfNeeded();
-        await c.page.screenshot({ path: join(artifacts, `analytics-${name}-${scheme}-charts.png`) });
+        await shot(c.page, `analytics-${name}-${scheme}-charts`, { fullPage: false });
         await c.page.getByTestId('table-exit-reason').scrollIntoViewIfNeeded();
-        await c.page.screenshot({ path: join(artifacts, `analytics-${name}-${scheme}-tables.png`) });
+        await shot(c.page, `analytics-${name}-${scheme}-tables`, { fullPage: false });
       }
       expect(c.errors).toEqual([]);
       await c.context.close();

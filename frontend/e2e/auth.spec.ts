@@ -1,10 +1,5 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const artifacts = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
-mkdirSync(artifacts, { recursive: true });
+import { shot } from './steps';
 
 const baseURL = () => {
   const url = process.env.E2E_BASE_URL;
@@ -43,13 +38,14 @@ test('admin creates a viewer; viewer cannot see Users; screenshots in light/dark
   const admin = await openContext(browser, LAPTOP, 'light');
   const page = admin.page;
   await page.goto(`${baseURL()}/login`);
-  await page.screenshot({ path: join(artifacts, 'login-laptop-light.png') });
+  await shot(page, 'login-laptop-light', { fullPage: false });
 
   // wrong password shows the server's detail
   await page.getByLabel('Username').fill('admin');
   await page.getByRole('textbox', { name: 'Password', exact: true }).fill('not-the-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByTestId('login-error')).toContainText('invalid username or password');
+  await shot(page, 'login-wrong-password-laptop-light', { fullPage: false });
 
   await page.getByRole('textbox', { name: 'Password', exact: true }).fill(ADMIN_PASSWORD());
   await page.getByRole('textbox', { name: 'Password', exact: true }).press('Enter');
@@ -59,6 +55,7 @@ test('admin creates a viewer; viewer cannot see Users; screenshots in light/dark
   await expect(page.getByTestId('nav-settings')).toBeVisible();
   await expect(page.getByTestId('nav-users')).toBeVisible();
   await expect(page).toHaveURL(/\/live$/); // the first tab (Live Control)
+  await shot(page, 'signed-in-live-control-laptop-light');
   await page.getByTestId('nav-settings').click();
   await expect(page).toHaveURL(/\/settings$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
@@ -66,15 +63,17 @@ test('admin creates a viewer; viewer cannot see Users; screenshots in light/dark
   await expect(page.getByTestId('exchange-active')).toContainText('Paper only');
   await page.getByRole('button', { name: 'Test connection' }).click();
   await expect(page.getByTestId('exchange-probe')).toContainText('Connection OK');
+  await shot(page, 'settings-exchange-test-connection-laptop-light');
 
   // an API key: created, shown once, listed
   await page.getByTestId('api-key-name').fill('e2e-script');
   await page.getByTestId('api-key-name').press('Enter');
   await expect(page.getByTestId('api-key-secret')).toBeVisible();
+  await shot(page, 'api-key-shown-once-laptop-light', { fullPage: false });
   await page.getByRole('button', { name: 'I have copied it' }).click();
   await expect(page.getByRole('dialog')).toHaveCount(0);
   await expect(page.getByRole('table', { name: 'API keys' })).toContainText('e2e-script');
-  await page.screenshot({ path: join(artifacts, 'settings-laptop-light.png'), fullPage: true });
+  await shot(page, 'settings-laptop-light');
 
   // reload: the session is restored from the refresh cookie (token is memory-only)
   await page.reload();
@@ -89,29 +88,30 @@ test('admin creates a viewer; viewer cannot see Users; screenshots in light/dark
   await page.getByTestId('new-user-password').fill('short');
   await page.getByTestId('new-user-password').press('Enter');
   await expect(page.getByText('must be at least 10 characters')).toBeVisible(); // field error from `fields`
+  await shot(page, 'new-user-field-error-laptop-light', { fullPage: false });
   await page.getByTestId('new-user-password').fill(VIEWER.password);
   await page.getByTestId('new-user-password').press('Enter');
   const row = page.getByTestId(`user-row-${VIEWER.username}`);
   await expect(row).toBeVisible();
   await expect(row).toContainText('viewer');
   await expect(page.getByRole('dialog')).toHaveCount(0);
-  await page.screenshot({ path: join(artifacts, 'users-laptop-light.png'), fullPage: true });
+  await shot(page, 'users-laptop-light');
 
   // delete needs confirmation: open and cancel
   await page.getByTestId(`user-actions-${VIEWER.username}`).click();
   await page.getByRole('menuitem', { name: 'Delete…' }).click();
   await expect(page.getByRole('dialog')).toContainText('cannot be undone');
   await expect(page.getByRole('dialog')).toBeInViewport({ ratio: 1 });
-  await page.screenshot({ path: join(artifacts, 'users-confirm-laptop-light.png') });
+  await shot(page, 'users-confirm-laptop-light', { fullPage: false });
   await page.getByRole('button', { name: 'Cancel' }).click();
   await expect(row).toBeVisible();
 
   // dark theme via the toggle (persisted)
   await page.getByTestId('theme-toggle').click();
   await expect(page.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'dark');
-  await page.screenshot({ path: join(artifacts, 'users-laptop-dark.png'), fullPage: true });
+  await shot(page, 'users-laptop-dark');
   await page.getByTestId('nav-settings').click();
-  await page.screenshot({ path: join(artifacts, 'settings-laptop-dark.png'), fullPage: true });
+  await shot(page, 'settings-laptop-dark');
 
   // sign out
   await page.getByTestId('user-menu').click();
@@ -119,6 +119,7 @@ test('admin creates a viewer; viewer cannot see Users; screenshots in light/dark
   await expect(page).toHaveURL(/\/login$/);
   await page.reload();
   await expect(page).toHaveURL(/\/login$/); // the refresh cookie is gone too
+  await shot(page, 'signed-out-laptop-dark', { fullPage: false });
   expect(admin.errors).toEqual([]);
   await admin.context.close();
 
@@ -127,23 +128,24 @@ test('admin creates a viewer; viewer cannot see Users; screenshots in light/dark
   const vp = viewer.page;
   await vp.goto(`${baseURL()}/login`);
   await expect(vp.locator('html')).toHaveAttribute('data-mantine-color-scheme', 'dark');
-  await vp.screenshot({ path: join(artifacts, 'login-phone-dark.png') });
+  await shot(vp, 'login-phone-dark', { fullPage: false });
   await signIn(vp, VIEWER.username, VIEWER.password);
   await vp.goto(`${baseURL()}/settings`);
   await expect(vp.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
   await vp.getByTestId('user-menu').click();
   await expect(vp.getByTestId('menu-role-badge')).toHaveText('viewer');
   await vp.keyboard.press('Escape');
-  await vp.screenshot({ path: join(artifacts, 'settings-phone-dark.png'), fullPage: true });
+  await shot(vp, 'settings-phone-dark');
   await vp.getByTestId('nav-burger').click();
   await expect(vp.getByTestId('nav-settings')).toBeInViewport({ ratio: 1 });
   await vp.waitForTimeout(400); // let the burger/drawer transition settle for the screenshot
   await expect(vp.getByTestId('nav-users')).toHaveCount(0);
-  await vp.screenshot({ path: join(artifacts, 'nav-phone-dark.png') });
+  await shot(vp, 'nav-phone-dark', { fullPage: false });
   // a deep link to an admin page lands on an allowed tab
   await vp.goto(`${baseURL()}/users`);
   await expect(vp).toHaveURL(/\/live$/);
   await expect(vp.getByTestId('nav-users')).toHaveCount(0);
+  await shot(vp, 'viewer-deep-link-to-users-lands-on-live-phone-dark');
   await vp.goto(`${baseURL()}/settings`);
   // the viewer changes their password: every session is revoked, so back to the login page
   await vp.getByRole('textbox', { name: 'Current password', exact: true }).fill(VIEWER.password);
@@ -152,6 +154,7 @@ test('admin creates a viewer; viewer cannot see Users; screenshots in light/dark
   await vp.getByRole('textbox', { name: 'Confirm new password', exact: true }).press('Enter');
   await expect(vp).toHaveURL(/\/login$/);
   await expect(vp.getByTestId('login-reason')).toContainText('Password changed');
+  await shot(vp, 'password-changed-back-to-login-phone-dark', { fullPage: false });
   await vp.getByLabel('Username').fill(VIEWER.username);
   await vp.getByRole('textbox', { name: 'Password', exact: true }).fill(VIEWER.newPassword);
   await vp.getByRole('textbox', { name: 'Password', exact: true }).press('Enter');
@@ -162,10 +165,10 @@ test('admin creates a viewer; viewer cannot see Users; screenshots in light/dark
   // ---- viewer, phone, light; admin, phone, light (Users table on a phone) ----
   const light = await openContext(browser, PHONE, 'light');
   await signIn(light.page, 'admin', ADMIN_PASSWORD());
-  await light.page.screenshot({ path: join(artifacts, 'settings-phone-light.png'), fullPage: true });
+  await shot(light.page, 'settings-phone-light');
   await light.page.goto(`${baseURL()}/users`);
   await expect(light.page.getByTestId(`user-row-${VIEWER.username}`)).toBeVisible();
-  await light.page.screenshot({ path: join(artifacts, 'users-phone-light.png'), fullPage: true });
+  await shot(light.page, 'users-phone-light');
   // change role, then delete (with confirmation)
   const vrow = light.page.getByTestId(`user-row-${VIEWER.username}`);
   await light.page.getByTestId(`user-actions-${VIEWER.username}`).click();
@@ -175,6 +178,7 @@ test('admin creates a viewer; viewer cannot see Users; screenshots in light/dark
   await light.page.getByRole('menuitem', { name: 'Delete…' }).click();
   await light.page.getByTestId('confirm-action').click();
   await expect(vrow).toHaveCount(0);
+  await shot(light.page, 'users-viewer-deleted-phone-light');
   expect(light.errors).toEqual([]);
   await light.context.close();
 });

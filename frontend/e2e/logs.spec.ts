@@ -1,10 +1,5 @@
 import { expect, request as pwRequest, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const artifacts = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
-mkdirSync(artifacts, { recursive: true });
+import { shot } from './steps';
 
 const baseURL = () => {
   const url = process.env.E2E_BASE_URL;
@@ -84,7 +79,7 @@ test('log viewer: correlation filter, pivot, live tail, HTML as text, export; sc
   await expect(page.getByRole('heading', { name: 'Logs' })).toBeVisible();
   await expect(page.getByTestId('log-row').first()).toBeVisible();
   await expect(page.getByTestId('summary-total')).not.toHaveText(/^…/);
-  await page.screenshot({ path: join(artifacts, 'logs-laptop-light.png') });
+  await shot(page, 'logs-laptop-light', { fullPage: false });
 
   // ---- filter by our correlation ID (Enter applies; the URL carries the filter) ----
   await page.getByTestId('filter-correlation_id').fill(CORR);
@@ -96,6 +91,7 @@ test('log viewer: correlation filter, pivot, live tail, HTML as text, export; sc
     expect(id).toBe(CORR);
   }
   await expect(page.getByTestId('log-message').first()).toContainText('/api/health');
+  await shot(page, 'logs-filtered-by-correlation-id-laptop-light', { fullPage: false });
 
   // shareable: a reload keeps the view
   await page.reload();
@@ -109,6 +105,7 @@ test('log viewer: correlation filter, pivot, live tail, HTML as text, export; sc
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('log-payload').first()).toContainText('"correlation_id"');
   await expect(page.getByTestId('log-payload').first()).toContainText(CORR);
+  await shot(page, 'logs-row-expanded-by-keyboard-laptop-light', { fullPage: false });
 
   // ---- pivot: clicking the request ID keeps only that filter ----
   const reqId = expected.find((r) => r.request_id)?.request_id;
@@ -118,6 +115,7 @@ test('log viewer: correlation filter, pivot, live tail, HTML as text, export; sc
     await expect(page).toHaveURL(new RegExp(`/logs\\?request_id=${reqId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
     await expect(rows.first()).toBeVisible();
     for (const v of await page.getByTestId('pivot-request_id').evaluateAll((els) => els.map((e) => e.getAttribute('data-value')))) expect(v).toBe(reqId);
+    await shot(page, 'logs-pivot-to-request-id-laptop-light', { fullPage: false });
   }
 
   // ---- the HTML line renders as text; pivot on its session ID ----
@@ -130,6 +128,7 @@ test('log viewer: correlation filter, pivot, live tail, HTML as text, export; sc
   await expect(page).toHaveURL(/\/logs\?session_id=e2e-sess-1$/);
   await expect(page.getByTestId('filter-correlation_id')).toHaveValue('');
   await expect(page.getByTestId('log-message')).toHaveText(HTML_MESSAGE);
+  await shot(page, 'logs-html-line-shown-as-text-laptop-light', { fullPage: false });
 
   // WARN == WARNING in the level filter
   await page.goto('/logs?level=WARN&correlation_id=e2e-html-1');
@@ -147,6 +146,7 @@ test('log viewer: correlation filter, pivot, live tail, HTML as text, export; sc
     await expect(rows.first()).toBeVisible({ timeout: 3_000 });
   }).toPass({ timeout: 30_000 });
   await expect(page.getByTestId('log-message').first()).toContainText('/api/health');
+  await shot(page, 'logs-live-tail-new-line-arrived-laptop-light', { fullPage: false });
   expect(await rows.evaluateAll((els) => els.every((e) => e.querySelector('[data-testid="pivot-correlation_id"]')?.getAttribute('data-value')?.startsWith('e2e-live-')))).toBe(true);
 
   // ---- export: CSV of the current filters under the server's filename ----
@@ -159,7 +159,7 @@ test('log viewer: correlation filter, pivot, live tail, HTML as text, export; sc
   await page.goto('/logs');
   await expect(rows.first()).toBeVisible();
   await rows.first().click();
-  await page.screenshot({ path: join(artifacts, 'logs-laptop-light-expanded.png') });
+  await shot(page, 'logs-laptop-light-expanded', { fullPage: false });
   expect(errors).toEqual([]);
   await context.close();
 
@@ -175,16 +175,16 @@ test('log viewer: correlation filter, pivot, live tail, HTML as text, export; sc
     if (viewport === PHONE) {
       // phones: filters and summary fold away so the lines come first
       await expect(c.page.getByTestId('filter-correlation_id')).toBeHidden();
-      await c.page.screenshot({ path: join(artifacts, `${name}.png`) });
+      await shot(c.page, `${name}`, { fullPage: false });
       await c.page.getByTestId('filters-more').click();
       await c.page.getByTestId('summary-toggle').click();
       await expect(c.page.getByTestId('filter-correlation_id')).toBeVisible();
       await expect(c.page.getByTestId('summary-total')).toBeVisible();
       await expect(c.page.getByTestId('summary-total')).not.toHaveText(/^…/);
-      await c.page.screenshot({ path: join(artifacts, `${name}-open.png`), fullPage: true });
+      await shot(c.page, `${name}-open`);
     } else {
       await expect(c.page.getByTestId('summary-total')).not.toHaveText(/^…/);
-      await c.page.screenshot({ path: join(artifacts, `${name}.png`) });
+      await shot(c.page, `${name}`, { fullPage: false });
     }
     expect(c.errors).toEqual([]);
     await c.context.close();
@@ -254,6 +254,7 @@ test('100k loaded rows stay virtualized and responsive', async ({ browser }) => 
   await page.keyboard.press('End');
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('log-payload')).toContainText('"n": 99999');
+  await shot(page, 'logs-100k-rows-last-row-expanded-laptop-dark', { fullPage: false });
   expect(errors).toEqual([]);
   await context.close();
 });

@@ -1,10 +1,5 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const artifacts = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
-mkdirSync(artifacts, { recursive: true });
+import { expect, test, type Browser } from '@playwright/test';
+import { shot } from './steps';
 
 const baseURL = () => {
   const url = process.env.E2E_BASE_URL;
@@ -37,8 +32,6 @@ async function open(browser: Browser, viewport: Look['viewport'], colorScheme: L
   return { context, page, errors };
 }
 
-const shot = (page: Page, name: string, fullPage = true) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage });
-
 function hhmm(d: Date): string {
   return d.toISOString().slice(11, 16);
 }
@@ -56,6 +49,7 @@ test('create a strategy, preview, start it, see it open with two legs live, stop
   // client hints: an empty name is flagged next to the field before any round trip
   await page.getByTestId('save-strategy').click();
   await expect(page.getByText('must not be empty')).toBeVisible();
+  await shot(page, 'strategy-editor-empty-name-flagged-laptop-light', { fullPage: false });
 
   const now = new Date();
   await page.getByTestId('field-name').fill('E2E strangle');
@@ -71,6 +65,7 @@ test('create a strategy, preview, start it, see it open with two legs live, stop
   await expect(page.getByTestId('field-execution.limit_attempts')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByText('must be between 1 and 20')).toBeVisible();
   await expect(page.getByTestId('field-execution.limit_attempts')).toBeFocused();
+  await shot(page, 'strategy-editor-server-422-next-to-field-laptop-light', { fullPage: false });
   await page.getByTestId('field-execution.limit_attempts').fill('3');
 
   await page.getByTestId('preview-button').click();
@@ -84,6 +79,7 @@ test('create a strategy, preview, start it, see it open with two legs live, stop
   await expect(page.getByRole('heading', { level: 1, name: 'E2E strangle' })).toBeVisible();
   await expect(page.getByTestId('versions')).toContainText('v1');
   const id = /\/strategies\/(\d+)$/.exec(page.url())![1]!;
+  await shot(page, 'strategy-saved-v1-laptop-light');
 
   // ---- Live Control: start → open with two legs ----
   await page.getByTestId('nav-live').click();
@@ -92,6 +88,7 @@ test('create a strategy, preview, start it, see it open with two legs live, stop
   const panel = page.getByTestId('strategy-panel');
   await expect(panel.getByTestId('state-badge').first()).toHaveAttribute('data-state', 'idle');
   await expect(page.getByTestId('ws-state').first()).toHaveAttribute('data-state', 'open');
+  await shot(page, 'live-idle-before-start-laptop-light');
   await page.getByTestId('action-start').click();
   await expect(panel.getByTestId('state-badge').first()).toHaveAttribute('data-state', 'open', { timeout: 30_000 });
   await expect(panel.getByTestId('leg-row')).toHaveCount(2);
@@ -117,7 +114,7 @@ test('create a strategy, preview, start it, see it open with two legs live, stop
     await shot(other.page, `live-${look.name}`);
     await other.page.goto(`/strategies/${id}`);
     await expect(other.page.getByTestId('applies-next-entry')).toBeVisible();
-    await shot(other.page, `strategy-editor-${look.name}`, false);
+    await shot(other.page, `strategy-editor-${look.name}`, { fullPage: false });
     expect(other.errors).toEqual([]);
     await other.context.close();
   }
@@ -125,9 +122,11 @@ test('create a strategy, preview, start it, see it open with two legs live, stop
   // ---- stop with confirmation ----
   await page.getByTestId('action-stop').click();
   await expect(page.getByRole('dialog')).toContainText('Exit the open legs');
+  await shot(page, 'live-stop-confirmation-laptop-light', { fullPage: false });
   await page.getByTestId('confirm-action').click();
   await expect(panel.getByTestId('state-badge').first()).toHaveAttribute('data-state', 'closed', { timeout: 30_000 });
   await expect(panel.getByTestId('no-legs')).toBeVisible();
+  await shot(page, 'live-stopped-closed-laptop-light');
 
   // ---- History: the session with its timeline ----
   await page.getByTestId('nav-history').click();
@@ -140,7 +139,7 @@ test('create a strategy, preview, start it, see it open with two legs live, stop
   const timeline = page.getByTestId('session-timeline');
   await expect(timeline).toContainText('closed (manual_stop)');
   await expect(page.getByTestId('pnl-breakdown')).toContainText('Fees');
-  await shot(page, 'history-drawer-laptop-light', false);
+  await shot(page, 'history-drawer-laptop-light', { fullPage: false });
   await page.keyboard.press('Escape');
   await shot(page, 'history-laptop-light');
 
@@ -154,7 +153,7 @@ test('create a strategy, preview, start it, see it open with two legs live, stop
     await other.page.goto('/history');
     await other.page.getByTestId('session-row').first().click();
     await expect(other.page.getByTestId('session-timeline')).toContainText('closed');
-    await shot(other.page, `history-drawer-${look.name}`, false);
+    await shot(other.page, `history-drawer-${look.name}`, { fullPage: false });
     expect(other.errors).toEqual([]);
     await other.context.close();
   }
@@ -164,11 +163,14 @@ test('create a strategy, preview, start it, see it open with two legs live, stop
   await page.getByTestId('kill-switch').click();
   await expect(page.getByTestId('kill-confirm')).toBeDisabled();
   await page.getByTestId('kill-confirm-input').fill('KILL');
+  await shot(page, 'kill-switch-typed-confirmation-laptop-light', { fullPage: false });
   await page.getByTestId('kill-confirm').click();
   await expect(page.getByTestId('engaged-banner')).toContainText('Kill switch engaged');
+  await shot(page, 'kill-switch-engaged-laptop-light');
   await page.getByTestId('rearm').click();
   await page.getByTestId('confirm-action').click();
   await expect(page.getByTestId('engaged-banner')).toHaveCount(0);
+  await shot(page, 'rearmed-laptop-light');
 
   expect(errors).toEqual([]);
   await context.close();

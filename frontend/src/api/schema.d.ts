@@ -850,11 +850,32 @@ export interface components {
             /** Format: date-time */
             timestamp: string;
         };
+        /** ExchangeHealthRead */
+        ExchangeHealthRead: {
+            /** Format: date-time */
+            checked_at: string;
+            clock_offset_s?: number | null;
+            exchange: string;
+            last_error?: string | null;
+            last_error_at?: string | null;
+            message: string;
+            /** @default ok */
+            rest: string;
+            retry_at?: string | null;
+            retry_in_s?: number | null;
+            since?: string | null;
+            state: string;
+            /** @default idle */
+            ticker: string;
+            /** @default 0 */
+            ticker_failures: number;
+        };
         /** ExchangeStatus */
         ExchangeStatus: {
             base_url: string;
             credentials_present: boolean;
             delta_env: string;
+            health?: components["schemas"]["ExchangeHealthRead"] | null;
             live_configured: boolean;
             live_trading_enabled: boolean;
             paper: boolean;

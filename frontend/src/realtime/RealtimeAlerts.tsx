@@ -15,7 +15,10 @@ export function RealtimeAlerts() {
     const a = parseAlert(m.data);
     if (!a) return;
     const t = alertToast(a);
-    notifications.show({ title: t.title, message: a.message, color: t.color, autoClose: t.autoClose, withBorder: true });
+    // Exchange health changes share one toast: the newest replaces the last (the Live Control banner has the detail).
+    const id = a.kind === 'exchange' ? 'exchange-health' : undefined;
+    if (id) notifications.hide(id);
+    notifications.show({ id, title: t.title, message: a.message, color: t.color, autoClose: t.autoClose, withBorder: true });
     void queryClient.invalidateQueries({ queryKey: ['strategies'] });
     void queryClient.invalidateQueries({ queryKey: ['sessions'] });
     void queryClient.invalidateQueries({ queryKey: ['engine-risk'] });

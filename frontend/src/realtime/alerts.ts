@@ -28,6 +28,7 @@ const TITLES: Record<string, string> = {
   rearmed: 'Engine re-armed',
   circuit_breaker: 'Circuit breaker tripped',
   recovery: 'Recovered after restart',
+  exchange: 'Delta Exchange',
 };
 
 /** Title and colour of the toast for an alert. */

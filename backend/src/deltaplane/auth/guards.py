@@ -1,4 +1,8 @@
-"""Route guards. Roles are enforced here, declaratively, never with `if` inside handlers."""
+"""Route guards. Roles are enforced here, declaratively, never with `if` inside handlers.
+
+Guards are `async def` on purpose: Litestar runs a plain `def` guard in a worker thread on every
+request (anyio.to_thread), a thread hop that cost more than the whole runtime read.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +20,12 @@ def _user(connection: ASGIConnection) -> AuthUser:
     return user
 
 
-def requires_viewer(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def requires_viewer(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Any signed-in user (viewer or admin): read-only access."""
     _user(connection)
 
 
-def requires_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def requires_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """Admins only: trading actions, configuration and user management."""
     if _user(connection).role != "admin":
         raise PermissionDeniedException("this action requires the admin role")

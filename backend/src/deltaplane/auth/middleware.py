@@ -17,9 +17,9 @@ async def authenticate(connection: ASGIConnection) -> AuthenticationResult:
     api_key = connection.headers.get("x-api-key")
     try:
         if header.lower().startswith("bearer "):
-            # Read-only lookup: a deferred BEGIN, so authentication never queues behind writers.
-            async with svc.read_sessionmaker() as db:
-                user = await auth_services.principal_from_access_token(db, svc.jwt_secret, header[7:].strip())
+            # Cached between the commits that change the account; a miss is a read-only lookup
+            # (a deferred BEGIN, so authentication never queues behind writers).
+            user = await svc.principals.from_access_token(svc.read_sessionmaker, svc.jwt_secret, header[7:].strip())
         elif api_key:
             async with svc.sessionmaker() as db:
                 user = await auth_services.principal_from_api_key(db, api_key.strip())

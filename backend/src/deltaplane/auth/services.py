@@ -115,18 +115,39 @@ async def revoke_all_sessions(db: AsyncSession, user_id: int) -> None:
     await db.execute(update(RefreshToken).where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None)).values(revoked_at=utcnow()))
 
 
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    """What authenticating a token needs from the account (cached by auth/principals.py)."""
+
+    id: int
+    username: str
+    role: str
+    is_active: bool
+    password_changed_ts: int
+
+    @classmethod
+    def of(cls, user: User) -> AccountState:
+        return cls(id=user.id, username=user.username, role=user.role, is_active=user.is_active,
+                   password_changed_ts=int(user.password_changed_at.timestamp()))
+
+
+def check_principal(claims: tokens.AccessClaims, account: AccountState | None) -> AuthUser:
+    if account is None or not account.is_active:
+        raise AuthFailed("account is disabled")
+    # A password change ends every token issued before it (1 s slack for same-second issue).
+    if claims.issued_at + 1 < account.password_changed_ts:
+        raise AuthFailed("token predates the last password change")
+    return AuthUser(id=account.id, username=account.username, role=account.role, via="token")  # type: ignore[arg-type]
+
+
 async def principal_from_access_token(db: AsyncSession, jwt_secret: str, token: str) -> AuthUser:
+    """Uncached: verify the token and read the account (requests go through auth/principals.py)."""
     try:
         claims = tokens.decode_access_token(jwt_secret, token)
     except tokens.TokenError as exc:
         raise AuthFailed(f"invalid access token: {exc}") from exc
     user = await db.get(User, claims.user_id)
-    if user is None or not user.is_active:
-        raise AuthFailed("account is disabled")
-    # A password change ends every token issued before it (1 s slack for same-second issue).
-    if claims.issued_at + 1 < int(user.password_changed_at.timestamp()):
-        raise AuthFailed("token predates the last password change")
-    return AuthUser(id=user.id, username=user.username, role=user.role, via="token")  # type: ignore[arg-type]
+    return check_principal(claims, None if user is None else AccountState.of(user))
 
 
 _API_KEY_TOUCH_SECONDS = 60

@@ -52,3 +52,20 @@ class OrderStatusUnknown(Unavailable):
     Raised only after the adapter tried to look the order up by client_order_id and could not;
     the caller must reconcile by that id before doing anything else with the leg.
     """
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth trying again after a pause: rate limits, outages, timeouts, an expired signature.
+
+    Not an `OrderStatusUnknown`: an order that may exist must be reconciled, never placed again.
+    """
+    if isinstance(exc, OrderStatusUnknown):
+        return False
+    if isinstance(exc, (RateLimitError, Unavailable, Timeout)):
+        return True
+    return isinstance(exc, AuthError) and (exc.code or "").lower() in ("expired_signature", "signatureexpired")
+
+
+def refused_before_processing(exc: BaseException) -> bool:
+    """The exchange turned the request away before acting on it (429, 401/403): nothing was placed."""
+    return isinstance(exc, (RateLimitError, AuthError))

@@ -22,6 +22,7 @@ from deltaplane.core.params import DbId
 from deltaplane.core.services import AppServices
 from deltaplane.db.base import utcnow
 from deltaplane.exchange.errors import ExchangeError
+from deltaplane.exchange.health import ExchangeHealth
 from deltaplane.strategy.config import StrategyConfig, config_to_builtins, expiry_min_buffer, validate_config
 from deltaplane.strategy.engine import (
     ActionRefused,
@@ -268,7 +269,7 @@ class EngineController(Controller):
         await _engine(request).rearm(user=request.user.username)
         return {"kill_switch": False, "breaker_tripped": False}
 
-    @get("/risk", operation_id="getRisk", guards=[requires_viewer])
+    @get("/risk", operation_id="getRisk", guards=[requires_viewer], opt={"db_write": True})  # may create the row
     async def get_risk(self, request: Request, db_session: AsyncSession) -> RiskRead:
         return _risk_read(await _engine(request)._ensure_risk_row(db_session))
 
@@ -363,8 +364,10 @@ class ExchangeController(Controller):
         """Which exchange is active and whether credentials are present (never their values)."""
         s = request.app.state.services.settings
         live = _engine(request).exchanges.get("live")
+        health = getattr(live, "health", None)
         return ExchangeStatus(paper=True, live_configured=live is not None, live_trading_enabled=s.live_trading_enabled, delta_env=s.delta_env,
-                              credentials_present=bool(s.delta_api_key and s.delta_api_secret), base_url=s.delta_base_url or "")
+                              credentials_present=bool(s.delta_api_key and s.delta_api_secret), base_url=s.delta_base_url or "",
+                              health=health.snapshot() if isinstance(health, ExchangeHealth) else None)
 
     @post("/test", operation_id="testExchangeConnection", guards=[requires_admin], status_code=HTTP_200_OK)
     async def test_connection(self, request: Request) -> ConnectionTest:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 import uuid
@@ -29,7 +30,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from deltaplane.core.context import log_context
 from deltaplane.db.base import utcnow
-from deltaplane.exchange.errors import ExchangeError, OrderRejected
+from deltaplane.exchange.errors import (
+    ExchangeError,
+    NotFound,
+    OrderRejected,
+    OrderStatusUnknown,
+    RateLimitError,
+    is_transient,
+    refused_before_processing,
+)
+from deltaplane.exchange.health import ExchangeHealth, ExchangeHealthRead
 from deltaplane.exchange.protocol import Exchange, Order, OrderRequest, Ticker
 from deltaplane.realtime.hub import RealtimeHub
 from deltaplane.strategy.alerts import AlertService
@@ -56,6 +66,7 @@ from deltaplane.strategy.rules.exits import (
 from deltaplane.strategy.rules.expiry import select_expiry
 from deltaplane.strategy.rules.outcomes import NoTrade
 from deltaplane.strategy.rules.strikes import ChainQuote, select_strikes, strike_params_from_config
+from deltaplane.strategy.runtime_view import RuntimeView
 from deltaplane.strategy.state_machine import RUNNING_STATES, IllegalTransition, apply_action
 
 logger = logging.getLogger("deltaplane.engine")
@@ -66,6 +77,11 @@ ORDER_POLL_SECONDS = 1.0
 EXIT_ROUNDS = 6
 RISK_REFRESH_SECONDS = 5.0
 TICK_PUSH_SECONDS = 0.25  # runtime tick pushes per strategy: at most 4 a second  # how stale the daily-loss inputs read from the DB may get  # partial exits are retried this many rounds before the session is flagged
+# Transient exchange trouble (429, 5xx, timeouts, an expired signature): pause and try again.
+TRANSIENT_RETRIES = 8  # per leg execution / order lookup / cancel before the failure counts
+LOOP_TRANSIENT_RETRIES = 6  # consecutive failed entry/monitoring passes before the runner gives up (error)
+BACKOFF_BASE_SECONDS = 1.0
+BACKOFF_MAX_SECONDS = 30.0
 
 
 def parse_config(config_json: str) -> StrategyConfig:
@@ -135,10 +151,15 @@ class StrategyEngine:
         self.open_pnl: dict[int, Decimal] = {}  # strategy id -> unrealised PnL of its open session
         self._risk_cache: tuple[datetime, Decimal | None, Decimal] | None = None
         self._lock = asyncio.Lock()
+        self.view = RuntimeView(self, active_statuses=ACTIVE_SESSION_STATUSES)  # GET runtime, cached between commits
+        self._background: set[asyncio.Task[None]] = set()
+        self._unsubscribe = [health.subscribe(functools.partial(self._on_exchange_health, key))
+                             for key, health in self._healths().items()]
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
         """Resume every strategy that was running when the process stopped (crash recovery)."""
+        self.view.start()
         async with self.sessionmaker() as db:
             rows = (await db.scalars(select(Strategy).where(Strategy.archived_at.is_(None), Strategy.state.in_(tuple(RUNNING_STATES))))).all()
             await self._ensure_risk_row(db)
@@ -155,6 +176,45 @@ class StrategyEngine:
             runner.cancel()
         await asyncio.gather(*(r.wait_closed() for r in runners), return_exceptions=True)
         self.runners.clear()
+        self.view.stop()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        if self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+
+    # --- exchange health -----------------------------------------------------------------------
+    def _healths(self) -> dict[str, ExchangeHealth]:
+        return {key: h for key, ex in self.exchanges.items() if isinstance(h := getattr(ex, "health", None), ExchangeHealth)}
+
+    def exchange_health(self, key: str = "live") -> dict[str, Any] | None:
+        """The health picture of exchange `key` ("live" | "paper"); None when it keeps none (paper)."""
+        health = self._healths().get(key)
+        return None if health is None else msgspec.to_builtins(health.snapshot())
+
+    def _on_exchange_health(self, key: str, current: ExchangeHealthRead, previous: ExchangeHealthRead) -> None:
+        """Push every change; on a change of state also alert and write it into each affected session's timeline."""
+        data = msgspec.to_builtins(current)
+        self.hub.publish("exchange", {"exchange": key, "health": data})
+        runners = [r for r in self.runners.values() if not r.done and r.exchange_key == key]
+        for runner in runners:
+            self.hub.publish(f"runtime:{runner.strategy_id}", {"exchange": data})
+        if current.state == previous.state:
+            return
+        if current.state == "ok":
+            took = f" after {(current.checked_at - previous.since).total_seconds():.0f} s" if previous.since else ""
+            kind, level = "exchange_recovered", "info"
+            message = f"{current.exchange.title()} back to normal{took} (was {previous.state.replace('_', ' ')})"
+        else:
+            kind, level = f"exchange_{current.state}", ("error" if current.state == "auth_error" else "warning")
+            detail = current.last_error if current.state in ("rate_limited", "auth_error") else None  # degraded names it already
+            message = current.message + (f" [{detail}]" if detail else "")
+        self.alerts.emit("exchange", message, level=level, exchange=current.exchange, state=current.state, previous=previous.state)
+        for runner in runners:
+            task = asyncio.get_running_loop().create_task(
+                self._record_event(runner.strategy_id, runner.session_id, kind, message, level=level, state=current.state,
+                                   last_error=current.last_error))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     def exchange_for(self, cfg: StrategyConfig) -> Exchange:
         if cfg.mode == "live":
@@ -302,10 +362,8 @@ class StrategyEngine:
         self.hub.publish(f"runtime:{strategy_id}", {"event": {"kind": kind, "message": message, "level": level}})
 
     async def runtime(self, strategy_id: int) -> dict[str, Any]:
-        runner = self.runners.get(strategy_id)
-        if runner is not None:
-            return await runner.snapshot()
-        return await StrategyRunner(self, strategy_id).snapshot()
+        """The runtime view (runtime_view.py): database rows cached until a commit changes them, plus live state."""
+        return await self.view.read(strategy_id)
 
 
 def _event(strategy_id: int, session_id: str | None, kind: str, message: str, *, level: str = "info", **data: Any) -> SessionEvent:
@@ -338,6 +396,8 @@ class StrategyRunner:
         self.position: PositionState | None = None  # in-memory copy of the open position being monitored
         self.position_symbols: tuple[str, str] = ("", "")
         self.last_tick_push = 0.0
+        self.exchange_key: str | None = None  # "paper" | "live": whose health news concerns this runner
+        self.session_id: str | None = None  # the session being entered, monitored or exited
 
     # --- task plumbing -------------------------------------------------------------------------
     def start(self) -> None:
@@ -434,6 +494,7 @@ class StrategyRunner:
                 self.engine.alerts.emit("error", f"strategy {self.strategy_id} stopped on an error: {exc}", level="error", strategy_id=self.strategy_id)
 
     async def _loop(self) -> None:
+        transient = 0  # consecutive passes that failed on transient exchange trouble
         while True:
             async with self.engine.sessionmaker() as db:
                 strategy = await self._load(db)
@@ -446,21 +507,49 @@ class StrategyRunner:
             if state not in RUNNING_STATES:
                 self._take_actions()
                 return  # idle/closed/error: the task ends; start/resume spawns a new one
-            if active is not None:
-                await self._manage_session(active.id)
-                continue
-            # No legs. Apply stop/flatten/kill that arrived meanwhile (state already moved by act()).
-            actions = self._take_actions()
-            if state == "exiting":
-                await self._set_state("closed", "stopped")
-                continue
-            if state == "paused":
-                self.next_entry_at = None
-                await self._wait(3600)
-                continue
-            if any(a in ("stop", "flatten", "kill") for a in actions):
-                continue
-            await self._maybe_enter(strategy)
+            try:
+                if active is not None:
+                    await self._manage_session(active.id)
+                    transient = 0
+                    continue
+                # No legs. Apply stop/flatten/kill that arrived meanwhile (state already moved by act()).
+                actions = self._take_actions()
+                if state == "exiting":
+                    await self._set_state("closed", "stopped")
+                    continue
+                if state == "paused":
+                    self.next_entry_at = None
+                    await self._wait(3600)
+                    continue
+                if any(a in ("stop", "flatten", "kill") for a in actions):
+                    continue
+                await self._maybe_enter(strategy)
+                transient = 0
+            except ExchangeError as exc:
+                # A 429 storm, a 5xx burst or a clock hiccup must not end the strategy: pause, then try
+                # again (everything before the exchange call was persisted). A lasting outage still does.
+                transient += 1
+                if not is_transient(exc) or transient > LOOP_TRANSIENT_RETRIES:
+                    raise
+                await self._exchange_pause(exc, transient, "engine pass")
+
+    async def _exchange_pause(self, exc: BaseException, attempt: int, what: str) -> None:
+        """Back off before trying the exchange again. A rate limit for as long as the exchange says, in
+        wall time (its window is wall time); anything else exponentially on the engine clock."""
+        rate_limited = isinstance(exc, RateLimitError)
+        delay = max(0.05, exc.reset_after_s) if isinstance(exc, RateLimitError) else min(
+            BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
+        logger.warning("exchange trouble, retrying", extra={
+            "event": "exchange_retry", "what": what, "attempt": attempt, "delay_s": round(delay, 3),
+            "error": f"{type(exc).__name__}: {str(exc)[:200]}"})
+        if rate_limited:
+            await asyncio.sleep(delay)
+            return
+        self.idle.set()
+        try:
+            await self.clock.sleep(delay)
+        finally:
+            self.idle.clear()
 
     # --- entry ---------------------------------------------------------------------------------
     async def _day_activity(self) -> DayActivity | None:
@@ -483,6 +572,7 @@ class StrategyRunner:
 
     async def _maybe_enter(self, strategy: Strategy) -> None:
         cfg = parse_config(strategy.config_json)
+        self.exchange_key = "live" if cfg.mode == "live" else "paper"
         decision = entry_decision(self.now(), cfg, await self._day_activity())
         if isinstance(decision, Wait):
             self.next_entry_at = decision.until
@@ -567,6 +657,7 @@ class StrategyRunner:
             await db.commit()
         self.engine.hub.publish(f"runtime:{self.strategy_id}", {"state": "entering", "session_id": session_id})
         self.reconciled.add(session_id)  # created by this runner: nothing to recover
+        self.session_id = session_id
         with log_context(session_id=session_id):
             logger.info("entry started", extra={"event": "entry_started", "call": selection.call.symbol, "put": selection.put.symbol})
             await self._execute_entry(session_id, cfg, exchange)
@@ -659,22 +750,37 @@ class StrategyRunner:
                 if inst.symbol == symbol:
                     tick_size = inst.tick_size
                     break
-        for attempt in range(attempts):
-            if remaining <= 0:
+        attempt = 0
+        transient = 0
+        while remaining > 0:
+            market = attempt >= attempts  # the limit walk is done: optional market order last
+            if market and not (urgent or execution.market_fallback or purpose in ("exit", "unwind")):
                 break
-            ticker = await exchange.ticker(symbol)
-            price = limit_price_for_attempt(side, ticker.best_bid, ticker.best_ask, ticker.mark, attempt, execution.limit_attempts,  # type: ignore[arg-type]
-                                            execution.max_slippage_pct, tick_size, anchor_price=anchor)
-            if anchor is None:
-                anchor = limit_price_for_attempt(side, ticker.best_bid, ticker.best_ask, ticker.mark, 0, execution.limit_attempts,  # type: ignore[arg-type]
-                                                 execution.max_slippage_pct, tick_size)
-            filled = await self._place_and_wait(exchange, session_id, leg_id, symbol, side, remaining, "limit", price, purpose,
-                                                attempt, timeout_s=execution.attempt_timeout_s)
+            try:
+                if market:
+                    filled = await self._place_and_wait(exchange, session_id, leg_id, symbol, side, remaining, "market", None, purpose,
+                                                        attempts, timeout_s=execution.attempt_timeout_s)
+                else:
+                    ticker = await exchange.ticker(symbol)
+                    price = limit_price_for_attempt(side, ticker.best_bid, ticker.best_ask, ticker.mark, attempt, execution.limit_attempts,  # type: ignore[arg-type]
+                                                    execution.max_slippage_pct, tick_size, anchor_price=anchor)
+                    if anchor is None:
+                        anchor = limit_price_for_attempt(side, ticker.best_bid, ticker.best_ask, ticker.mark, 0, execution.limit_attempts,  # type: ignore[arg-type]
+                                                         execution.max_slippage_pct, tick_size)
+                    filled = await self._place_and_wait(exchange, session_id, leg_id, symbol, side, remaining, "limit", price, purpose,
+                                                        attempt, timeout_s=execution.attempt_timeout_s)
+            except ExchangeError as exc:
+                # Raised only when nothing is working on the exchange for this leg (the order was refused,
+                # or proven absent): pausing and trying the same step again cannot duplicate an order.
+                transient += 1
+                if not is_transient(exc) or transient > TRANSIENT_RETRIES:
+                    raise
+                await self._exchange_pause(exc, transient, f"{purpose} {side} {symbol}")
+                continue
             remaining -= filled
-        if remaining > 0 and (urgent or execution.market_fallback or purpose in ("exit", "unwind")):
-            filled = await self._place_and_wait(exchange, session_id, leg_id, symbol, side, remaining, "market", None, purpose,
-                                                attempts, timeout_s=execution.attempt_timeout_s)
-            remaining -= filled
+            attempt += 1
+            if market:
+                break
         return qty - remaining
 
     async def _place_and_wait(self, exchange: Exchange, session_id: str, leg_id: int, symbol: str, side: str, size: int,
@@ -700,25 +806,65 @@ class StrategyRunner:
                               client_order_id=client_order_id, code=exc.code)
             return 0
         except ExchangeError as exc:
-            # Unknown outcome: look the order up by its id instead of guessing (never place twice).
-            order = await exchange.get_order_by_client_id(client_order_id)
-            if order is None:
-                await self._update_order(order_row_id, None, state="cancelled", error=f"not placed: {exc}")
+            # Turned away up front (429, expired signature): nothing was placed. Otherwise the outcome
+            # is unknown: look the order up by its id instead of guessing (never place twice).
+            found = None if refused_before_processing(exc) else await self._lookup(exchange, client_order_id)
+            if found is None:
+                await self._update_order(order_row_id, None, state="cancelled", error=f"not placed: {str(exc)[:300]}")
+                if is_transient(exc):
+                    raise  # proven absent: the caller pauses and places a fresh order
                 return 0
+            order = found
         await self._update_order(order_row_id, order)
         await self._event(session_id, "order_placed", f"{purpose} {side} {size} {symbol} {order_type}{'' if price is None else ' @ ' + str(price)}: {order.state}",
                           client_order_id=client_order_id, purpose=purpose, attempt=attempt)
+        # From here on the order exists: exchange trouble must never make the caller place another.
         deadline = self.now() + timedelta(seconds=timeout_s)
         while order.state in ("open", "pending") and self.now() < deadline:
             await self._wait(ORDER_POLL_SECONDS)
-            order = await exchange.get_order_by_client_id(client_order_id) or order
+            try:
+                order = await exchange.get_order_by_client_id(client_order_id) or order
+            except ExchangeError as exc:
+                if not is_transient(exc):
+                    raise
+                continue  # the next poll asks again
             await self._update_order(order_row_id, order)
         if order.state in ("open", "pending"):
-            with contextlib.suppress(ExchangeError):
-                order = await exchange.cancel_order(client_order_id=client_order_id, symbol=symbol)
-            order = await exchange.get_order_by_client_id(client_order_id) or order
+            order = await self._cancel_until_final(exchange, client_order_id, symbol, order)
             await self._update_order(order_row_id, order)
         return order.filled_size
+
+    async def _lookup(self, exchange: Exchange, client_order_id: str) -> Order | None:
+        """Find an order by client_order_id through transient trouble; OrderStatusUnknown if that fails."""
+        for attempt in range(1, TRANSIENT_RETRIES + 1):
+            try:
+                return await exchange.get_order_by_client_id(client_order_id)
+            except ExchangeError as exc:
+                if not is_transient(exc) or attempt == TRANSIENT_RETRIES:
+                    raise OrderStatusUnknown("order outcome unknown: the lookup keeps failing", code="order_status_unknown",
+                                             context={"client_order_id": client_order_id, "lookup_error": type(exc).__name__}) from exc
+                await self._exchange_pause(exc, attempt, f"lookup {client_order_id}")
+        raise AssertionError("unreachable")
+
+    async def _cancel_until_final(self, exchange: Exchange, client_order_id: str, symbol: str, order: Order) -> Order:
+        """Cancel a resting order and confirm it is final (cancelled/filled) before the caller moves on:
+        an order left working while the next one is placed could fill twice."""
+        for attempt in range(1, TRANSIENT_RETRIES + 1):
+            trouble: ExchangeError | None = None
+            try:
+                with contextlib.suppress(OrderRejected, NotFound):  # already final: the read says how
+                    order = await exchange.cancel_order(client_order_id=client_order_id, symbol=symbol)
+                order = await exchange.get_order_by_client_id(client_order_id) or order
+            except ExchangeError as exc:
+                if not is_transient(exc):
+                    raise
+                trouble = exc
+            if trouble is None and order.state not in ("open", "pending"):
+                return order
+            if attempt < TRANSIENT_RETRIES:
+                await self._exchange_pause(trouble or ExchangeError("order still working"), attempt, f"cancel {client_order_id}")
+        raise OrderStatusUnknown("order may still be working: cancel not confirmed", code="order_status_unknown",
+                                 context={"client_order_id": client_order_id, "state": order.state})
 
     async def _update_order(self, order_row_id: int, order: Order | None, *, state: str | None = None, error: str | None = None) -> None:
         """Mirror the exchange's view of an order, book new fills and roll them into the leg."""
@@ -820,6 +966,8 @@ class StrategyRunner:
             cfg = parse_config(session.config_json)
             status = session.status
         exchange = self.engine.exchange_for(cfg)
+        self.exchange_key = "live" if cfg.mode == "live" else "paper"
+        self.session_id = session_id
         with log_context(session_id=session_id):
             if session_id not in self.reconciled:
                 if not await self._reconcile(session_id, exchange):
@@ -975,12 +1123,16 @@ class StrategyRunner:
             open_legs = [leg for leg in legs if leg.entry_qty - leg.exit_qty > 0]
             if not open_legs:
                 break
-            await asyncio.gather(*(
+            results = await asyncio.gather(*(
                 self._execute_leg(exchange, cfg, session_id, leg.id, "buy", leg.entry_qty - leg.exit_qty, purpose="exit", urgent=urgent or round_no > 0)
                 for leg in open_legs
             ), return_exceptions=True)
             if round_no:
                 await self._event(session_id, "exit_retry", f"exit round {round_no + 1}: legs not yet flat", level="warning")
+            failed = [r for r in results if isinstance(r, Exception)]
+            if failed and round_no + 1 < EXIT_ROUNDS:
+                # the exchange is in trouble: give it room before the next round instead of burning them all at once
+                await self._exchange_pause(failed[0], round_no + 1, "exit round")
         legs = await self._legs(session_id)
         if any(leg.entry_qty - leg.exit_qty > 0 for leg in legs):
             await self._flag_error(session_id, "exit incomplete after retries; legs still open and tracked")
@@ -1016,71 +1168,13 @@ class StrategyRunner:
         self.last_levels = None
         self.last_pnl = None
         self.position = None
+        self.session_id = None
         self.engine.open_pnl.pop(self.strategy_id, None)
         self.engine.invalidate_risk_cache()
         if final_reason != "entry_failed":
             self.engine.alerts.emit("exit", f"strategy {self.strategy_id} exited ({final_reason}): net {net:.2f} USD",
                                     strategy_id=self.strategy_id, session_id=session_id, reason=final_reason)
         self.engine.hub.publish(f"runtime:{self.strategy_id}", {"state": new_state, "session_closed": session_id})
-
-    # --- runtime view ----------------------------------------------------------------------------
-    async def snapshot(self) -> dict[str, Any]:
-        async with self.engine.read_sessionmaker() as db:
-            strategy = await db.get(Strategy, self.strategy_id)
-            if strategy is None:
-                raise LookupError(f"strategy {self.strategy_id} not found")
-            session = await db.scalar(select(TradingSession).where(TradingSession.strategy_id == self.strategy_id)
-                                      .order_by(TradingSession.created_at.desc()))
-            legs = list((await db.scalars(select(Leg).where(Leg.session_id == session.id).order_by(Leg.id))).all()) if session else []
-            orders = list((await db.scalars(select(EngineOrder).where(EngineOrder.session_id == session.id, EngineOrder.state.in_(("intent", "open", "pending")))))
-                          .all()) if session else []
-            events = list((await db.scalars(select(SessionEvent).where(SessionEvent.strategy_id == self.strategy_id)
-                                            .order_by(SessionEvent.id.desc()).limit(20))).all())
-        cfg = parse_config(strategy.config_json)
-        now = self.now()
-        active = session is not None and session.status in ACTIVE_SESSION_STATUSES
-        spot = None
-        latest = max(self.quotes.values(), key=lambda q: q.received_at, default=None)
-        if latest is not None and latest.ticker.spot:
-            spot = str(latest.ticker.spot)  # the feed's own spot: no exchange round-trip per read
-        else:
-            with contextlib.suppress(Exception):
-                spot = str(await self.engine.exchange_for(cfg).spot(cfg.underlying))
-        leg_views = []
-        for leg in legs if active else []:
-            q = self.quotes.get(leg.symbol)
-            t = q.ticker if q else None
-            open_qty = leg.entry_qty - leg.exit_qty
-            pnl = ((leg.entry_price or Decimal(0)) - t.mark) * leg.contract_value * open_qty if t and leg.entry_price is not None else None
-            leg_views.append({
-                "symbol": leg.symbol, "kind": leg.kind, "strike": str(leg.strike), "quantity": open_qty, "status": leg.status,
-                "entry_price": None if leg.entry_price is None else str(leg.entry_price),
-                "mark": str(t.mark) if t else None, "best_bid": str(t.best_bid) if t and t.best_bid is not None else None,
-                "best_ask": str(t.best_ask) if t and t.best_ask is not None else None, "delta": t.delta if t else leg.entry_delta,
-                "pnl": None if pnl is None else str(pnl),
-            })
-        return {
-            "strategy_id": strategy.id, "name": strategy.name, "state": strategy.state, "detail": strategy.state_detail,
-            "mode": cfg.mode, "underlying": cfg.underlying, "version": strategy.version, "run_version": strategy.run_version,
-            "now": now.isoformat(), "spot": spot,
-            "countdowns": {
-                "to_entry_s": (self.next_entry_at - now).total_seconds() if self.next_entry_at and not active else None,
-                "to_exit_s": (session.exit_deadline - now).total_seconds() if active and session else None,
-                "to_expiry_s": (session.expiry - now).total_seconds() if active and session else None,
-            },
-            "session": None if session is None else {
-                "id": session.id, "status": session.status, "credit": str(session.credit), "net_pnl": str(session.net_pnl),
-                "exit_reason": session.exit_reason, "expiry": session.expiry.isoformat(), "exit_deadline": session.exit_deadline.isoformat(),
-                "opened_at": session.opened_at.isoformat() if session.opened_at else None, "error": session.error,
-            },
-            "legs": leg_views,
-            "pnl": self.last_pnl if active else None,
-            "levels": self.last_levels if active else None,
-            "open_orders": [{"client_order_id": o.client_order_id, "symbol": o.symbol, "side": o.side, "size": o.size,
-                             "filled": o.filled_size, "limit_price": None if o.limit_price is None else str(o.limit_price),
-                             "state": o.state, "purpose": o.purpose} for o in orders],
-            "events": [{"timestamp": e.timestamp.isoformat(), "kind": e.kind, "level": e.level, "message": e.message} for e in events],
-        }
 
 
 def _quote_dict(t: Ticker) -> dict[str, Any]:

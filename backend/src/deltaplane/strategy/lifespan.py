@@ -35,6 +35,7 @@ async def strategy_lifespan(services: AppServices) -> AsyncIterator[None]:
         live = delta_exchange_from_settings(settings)
         exchanges["live"] = live
         owned.append(live)
+        live.start_health_probe(settings.delta_health_interval_seconds)
     hub = services.extras["hub"]
     alerts = AlertService(settings, hub)
     engine = StrategyEngine(sessionmaker=services.sessionmaker, exchanges=exchanges, hub=hub, alerts=alerts, clock=clock,
@@ -48,6 +49,12 @@ async def strategy_lifespan(services: AppServices) -> AsyncIterator[None]:
             return None
 
     hub.register_snapshot("runtime", runtime_snapshot)
+
+    async def exchange_snapshot(topic: str) -> dict[str, Any] | None:
+        health = engine.exchange_health("live")
+        return None if health is None else {"exchange": "live", "health": health}
+
+    hub.register_snapshot("exchange", exchange_snapshot)
 
     async def engine_ready() -> dict[str, Any]:
         crashed = [sid for sid, r in engine.runners.items() if r.done and r.task is not None and not r.task.cancelled() and r.task.exception()]

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 import msgspec
 
+from deltaplane.exchange.health import ExchangeHealthRead
+
 ActionName = Literal["start", "pause", "resume", "stop", "flatten"]
 
 
@@ -122,6 +124,7 @@ class ExchangeStatus(msgspec.Struct):
     delta_env: str
     credentials_present: bool
     base_url: str
+    health: ExchangeHealthRead | None = None  # the live adapter's health; None on a paper-only deployment
 
 
 class ConnectionTest(msgspec.Struct):

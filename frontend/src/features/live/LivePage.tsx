@@ -11,6 +11,7 @@ import { RUNNING_STATES, stateColor } from '../strategy/format';
 import { ModeBadge } from '../strategy/StrategyBadges';
 import type { StrategyRead } from '../strategy/types';
 import { EngagedBanner, KillSwitch, RiskPanel, useRisk } from './EnginePanels';
+import { ExchangeHealthBadge, ExchangeHealthBanner } from './ExchangeStatus';
 import { StrategyPanel } from './StrategyPanel';
 
 /** Running strategies first, then those that ran recently, then the rest. */
@@ -30,12 +31,14 @@ export default function LivePage() {
         title="Live Control"
         actions={
           <Group gap="sm">
+            <ExchangeHealthBadge />
             <ConnectionIndicator />
             {admin && <KillSwitch risk={risk.data} />}
           </Group>
         }
       />
       <EngagedBanner risk={risk.data} />
+      <ExchangeHealthBanner />
       <QueryState query={strategies} label="strategies">
         {(rows) => {
           if (rows.length === 0) {
@@ -79,9 +82,10 @@ function Picker({ rows, selected, onSelect, admin }: { rows: StrategyRead[]; sel
                     style={{ width: 8, height: 8, borderRadius: 8, display: 'inline-block', background: `var(--mantine-color-${stateColor(s.state)}-6)` }}
                   />
                 }
-                styles={{ label: { maxWidth: 220, overflow: 'hidden', textOverflow: 'ellipsis' } }}
               >
-                {s.name} · {s.state}
+                {/* a long name is shortened, never the state after it */}
+                <span style={{ maxWidth: 200, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>{s.name}</span>
+                <span style={{ whiteSpace: 'nowrap' }}>&nbsp;· {s.state}</span>
               </Button>
             );
           })}

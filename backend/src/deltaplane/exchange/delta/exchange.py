@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -39,6 +41,7 @@ from deltaplane.exchange.errors import (
     Timeout,
     Unavailable,
 )
+from deltaplane.exchange.health import ExchangeHealth
 from deltaplane.exchange.protocol import Balance, Fill, Instrument, Order, OrderRequest, Position, Ticker
 
 if TYPE_CHECKING:
@@ -75,20 +78,54 @@ class DeltaExchange:
         self._products_loaded_at = float("-inf")
         self._placed: dict[str, int] = {}  # client_order_id -> order id, placed by this process
         self._last_spot: dict[str, tuple[float, Decimal]] = {}
+        self._probe_task: asyncio.Task[None] | None = None
+
+    @property
+    def health(self) -> ExchangeHealth:
+        """What the adapter is going through (rate limits, 5xx, socket drops, auth); see exchange/health.py."""
+        return self.rest.health
 
     @classmethod
     def create(cls, environment: str = "india", *, api_key: str = "", api_secret: str = "", base_url: str = "",
                ws_url: str = "", timeout_s: float = 10.0, **options: Any) -> DeltaExchange:
         env = resolve_environment(environment, base_url=base_url, ws_url=ws_url)
         rest_keys = {"read_retries", "retry_backoff_s", "max_rate_wait_s", "budget", "time_fn", "sleep",
-                     "transport", "user_agent"}
+                     "transport", "user_agent", "health"}
         rest = DeltaRestClient(env.rest_url, api_key=api_key, api_secret=api_secret, timeout_s=timeout_s,
                                **{k: v for k, v in options.items() if k in rest_keys})
         rest_free = {k: v for k, v in options.items() if k not in rest_keys}
         return cls(rest, environment=env, **rest_free)
 
     async def close(self) -> None:
+        if self._probe_task is not None:
+            self._probe_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._probe_task
+            self._probe_task = None
+        self.health.close()
         await self.rest.aclose()
+
+    # --- health probe ----------------------------------------------------------------------------
+
+    def start_health_probe(self, interval_s: float) -> None:
+        """Every `interval_s`, one signed single-attempt read (weight 3): the health picture stays true
+        while nothing trades (an outage or a clock drift shows before an exit needs the exchange), and
+        a non-ok state clears as soon as the exchange answers again. Waits out a rate limit."""
+        if self._probe_task is None and interval_s > 0 and self.rest.has_credentials:
+            self._probe_task = asyncio.get_running_loop().create_task(self._probe_loop(interval_s),
+                                                                      name="delta-health-probe")
+
+    async def _probe_loop(self, interval_s: float) -> None:
+        while True:
+            await asyncio.sleep(max(interval_s, self.health.blocked_for()))
+            if self.health.blocked_for() > 0:
+                continue
+            try:
+                await self.rest.request("GET", "/v2/wallet/balances", auth=True, idempotent=False)
+            except ExchangeError:
+                pass  # recorded by the client's health reports
+            except Exception:  # noqa: BLE001 - the probe must never die
+                log.warning("delta health probe failed", extra={"event": "delta_probe_failed"}, exc_info=True)
 
     # --- products --------------------------------------------------------------------------------
 
@@ -173,7 +210,7 @@ class DeltaExchange:
 
     def ticker_stream(self, symbols: Sequence[str]) -> TickerStream:
         return TickerStream(self.environment.ws_public_url, symbols, poll=self._poll_tickers,
-                            channel=self.environment.ticker_channel, **self.stream_options)
+                            channel=self.environment.ticker_channel, health=self.health, **self.stream_options)
 
     async def ticks(self, symbols: Sequence[str]) -> AsyncIterator[Ticker]:
         stream = self.ticker_stream(symbols)

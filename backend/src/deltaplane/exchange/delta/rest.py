@@ -24,6 +24,7 @@ from deltaplane.exchange.errors import (
     Timeout,
     Unavailable,
 )
+from deltaplane.exchange.health import ExchangeHealth
 
 log = logging.getLogger("deltaplane.exchange.delta.rest")
 
@@ -81,7 +82,7 @@ class DeltaRestClient:
                  max_rate_wait_s: float = 2.0, budget: RateBudget | None = None,
                  time_fn: Callable[[], float] = time.time,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 transport: httpx.AsyncBaseTransport | None = None):
+                 transport: httpx.AsyncBaseTransport | None = None, health: ExchangeHealth | None = None):
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self._secret = api_secret  # never logged
@@ -94,6 +95,7 @@ class DeltaRestClient:
         self.sleep = sleep
         self.clock_offset_s = 0.0  # server minus local, learned from expired-signature answers
         self.last_date_header: str | None = None
+        self.health = health or ExchangeHealth(time_fn=time_fn)
         self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout_s, transport=transport,
                                        headers={"User-Agent": user_agent, "Accept": "application/json"})
 
@@ -131,6 +133,8 @@ class DeltaRestClient:
                 if exc.code == "expired_signature" and not resynced and self._learn_offset(exc.context):
                     resynced = True
                     continue
+                if exc.code != "missing_credentials":
+                    self.health.rest_error(exc)
                 raise
             except RateLimitError as exc:
                 if retryable and attempt < attempts and exc.reset_after_s <= self.max_rate_wait_s:
@@ -157,6 +161,7 @@ class DeltaRestClient:
             return False
         seconds = value / 1e6 if value > 1e14 else value / 1e3 if value > 1e11 else value
         self.clock_offset_s = seconds - self._now()
+        self.health.clock_offset_learned(self.clock_offset_s)
         log.warning("delta clock offset learned", extra={"event": "delta_clock_offset",
                                                          "offset_s": round(self.clock_offset_s, 3)})
         return True
@@ -165,8 +170,10 @@ class DeltaRestClient:
                          weight: int) -> Response:
         now = self._now()
         if not self.budget.try_consume(now, weight):
-            raise RateLimitError("client-side rate budget exhausted", reset_after_s=self.budget.reset_after(now),
-                                 code="client_rate_budget")
+            error = RateLimitError("client-side rate budget exhausted", reset_after_s=self.budget.reset_after(now),
+                                   code="client_rate_budget")
+            self.health.rest_error(error)
+            raise error
         headers = {"Content-Type": "application/json"}
         if auth:
             if not self.has_credentials:
@@ -182,9 +189,13 @@ class DeltaRestClient:
         except httpx.TimeoutException as exc:
             log.warning("delta request timeout", extra={"event": "delta_request_timeout", "method": method,
                                                         "path": path})
-            raise Timeout(f"{method} {path} timed out", code="timeout") from exc
+            timeout = Timeout(f"{method} {path} timed out", code="timeout")
+            self.health.rest_error(timeout)
+            raise timeout from exc
         except httpx.TransportError as exc:
-            raise Unavailable(f"{method} {path}: {type(exc).__name__}", code="transport_error") from exc
+            unavailable = Unavailable(f"{method} {path}: {type(exc).__name__}", code="transport_error")
+            self.health.rest_error(unavailable)
+            raise unavailable from exc
         self.last_date_header = resp.headers.get("date")
         envelope: Envelope | None
         try:
@@ -196,13 +207,20 @@ class DeltaRestClient:
                                           "elapsed_ms": round((time.perf_counter() - started) * 1000, 2)})
         if resp.status_code >= 400 or envelope is None or not envelope.success:
             if envelope is None and resp.status_code < 400:
-                raise Unavailable(f"{method} {path}: undecodable answer", code="bad_response")
+                bad = Unavailable(f"{method} {path}: undecodable answer", code="bad_response")
+                self.health.rest_error(bad)
+                raise bad
             error = classify_error(resp.status_code, envelope, resp.headers)
             if isinstance(error, RateLimitError):
                 self.budget.block(self._now(), error.reset_after_s)
                 log.warning("delta rate limited", extra={"event": "delta_rate_limited", "path": path,
                                                          "reset_after_s": error.reset_after_s})
+            if isinstance(error, (RateLimitError, Unavailable)):
+                self.health.rest_error(error)
+            elif not isinstance(error, AuthError):
+                self.health.rest_ok()  # a business answer (not found, rejected): the exchange is fine
             raise error
+        self.health.rest_ok()
         return Response(result=envelope.result, meta=envelope.meta, status=resp.status_code,
                         date_header=self.last_date_header)
 

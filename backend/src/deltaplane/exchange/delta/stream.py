@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import websockets
 
 from deltaplane.exchange.delta.wire import ticker_from_ws
+from deltaplane.exchange.health import ExchangeHealth
 from deltaplane.exchange.protocol import Ticker
 
 log = logging.getLogger("deltaplane.exchange.delta.stream")
@@ -25,8 +26,10 @@ def backoff_delays(initial_s: float, max_s: float, attempt: int) -> float:
 class TickerStream:
     def __init__(self, ws_url: str, symbols: Sequence[str], *, poll: Poller, channel: str = "ticker",
                  poll_interval_s: float = 2.0, backoff_initial_s: float = 0.5, backoff_max_s: float = 30.0,
-                 heartbeat_timeout_s: float = 35.0, open_timeout_s: float = 5.0, queue_size: int = 10_000):
+                 heartbeat_timeout_s: float = 35.0, open_timeout_s: float = 5.0, queue_size: int = 10_000,
+                 health: ExchangeHealth | None = None):
         self.ws_url = ws_url
+        self.health = health
         self.symbols = list(symbols)
         self.poll = poll
         self.channel = channel
@@ -56,6 +59,8 @@ class TickerStream:
             # bounded: a socket stuck in its closing handshake must not hang shutdown
             await asyncio.wait(self._tasks, timeout=2.0)
         self._tasks = []
+        if self.health is not None:
+            self.health.stream_closed(id(self))
 
     def _push(self, ticker: Ticker) -> None:
         if self.queue.full():  # a slow consumer loses the oldest tick, never the newest
@@ -81,6 +86,8 @@ class TickerStream:
                     failures = 0
                     self.down.clear()
                     self.connected.set()
+                    if self.health is not None:
+                        self.health.stream_up(id(self))
                     log.info("delta socket connected", extra={"event": "delta_ws_connected",
                                                               "symbols": len(self.symbols),
                                                               "connects": self.connects})
@@ -95,6 +102,8 @@ class TickerStream:
                 failures += 1
                 log.warning("delta socket down", extra={"event": "delta_ws_down", "error": type(exc).__name__,
                                                         "failures": failures})
+                if self.health is not None:
+                    self.health.stream_down(id(self), type(exc).__name__, failures)
             finally:
                 self.connected.clear()
                 self.down.set()

@@ -2,7 +2,14 @@
 
 Raw ASGI so the server sees the exact bytes sent: signatures are verified against the raw path,
 query string and body, inside the 5-second window; the weighted rate limit is enforced; tests
-inject faults through `server.faults`.
+inject faults through `server.faults`, or, for a server in another process (`control=True`,
+`--control`), over HTTP under `/_control/` (not a Delta path; no auth, loopback only):
+
+    POST   /_control/faults      {"kind", "match"?, "count"?, "params"?} (or a list of them)
+    DELETE /_control/faults      drop every pending fault
+    POST   /_control/sockets     {"refuse"?: n next handshakes, "drop"?: true} -> {"dropped"}
+    POST   /_control/clock_skew  {"seconds"}: the server clock runs ahead (+) or behind (-)
+    GET    /_control/state       pending/fired faults, orders, positions, socket counters
 """
 
 from __future__ import annotations
@@ -93,7 +100,7 @@ class FakeDeltaServer:
     def __init__(self, *, paper: PaperExchange | None = None, clock: SimulatedClock | None = None,
                  api_keys: dict[str, str] | None = None, rate_limit: int = 10_000, window_s: float = 300.0,
                  time_fn: Callable[[], float] = time.time, heartbeat_interval_s: float = 30.0,
-                 seed: int = 7):
+                 seed: int = 7, control: bool = False):
         self.clock = clock or (paper.clock if paper is not None else SimulatedClock())  # type: ignore[assignment]
         self.paper = paper or PaperExchange(PaperConfig(seed=seed, initial_balance=Decimal("100000")),
                                             clock=self.clock)
@@ -103,6 +110,7 @@ class FakeDeltaServer:
         self.clock_skew_s = 0.0  # fault: the server's clock runs ahead (+) or behind (-)
         self.heartbeat_interval_s = heartbeat_interval_s
         self.faults = Faults()
+        self.control = control
         self.requests: list[RequestRecord] = []
         self.order_posts: Counter[str] = Counter()  # client_order_id -> POST /v2/orders received
         self.ws_connects = 0
@@ -192,6 +200,16 @@ class FakeDeltaServer:
         raw_path = scope.get("raw_path") or scope["path"].encode()
         path = raw_path.decode()
         query = scope.get("query_string", b"").decode()
+        if self.control and path.startswith("/_control/"):
+            try:
+                status, payload = 200, await self._control(method, path, body)
+            except HttpError as exc:
+                status, payload = exc.status, exc.body
+            data = json.dumps(payload).encode()
+            await send({"type": "http.response.start", "status": status, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]})
+            await send({"type": "http.response.body", "body": data})
+            return
         headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
         record = RequestRecord(method=method, path=path, query=query, api_key=headers.get("api-key"))
         self.requests.append(record)
@@ -280,6 +298,45 @@ class FakeDeltaServer:
         if not verify(self.api_keys[key], signature, method, timestamp, path, f"?{query}" if query else "",
                       body.decode()):
             raise _error(401, "invalid_signature")
+
+    # --- control API (tests in another process) -------------------------------------------------
+
+    async def _control(self, method: str, path: str, body: bytes) -> dict[str, Any]:
+        try:
+            data = json.loads(body) if body else {}
+        except ValueError:
+            raise HttpError(400, {"error": "body is not JSON"}) from None
+        if path == "/_control/faults" and method == "POST":
+            items = data if isinstance(data, list) else [data]
+            try:
+                for item in items:
+                    self.faults.queue(str(item["kind"]), match=str(item.get("match", "")), count=int(item.get("count", 1)),
+                                      **dict(item.get("params") or {}))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise HttpError(400, {"error": str(exc)}) from None
+            return {"queued": len(items), "pending": len(self.faults.pending)}
+        if path == "/_control/faults" and method == "DELETE":
+            self.faults.clear()
+            return {"pending": 0}
+        if path == "/_control/sockets" and method == "POST":
+            if "refuse" in data:
+                self.refuse_sockets(int(data["refuse"]))
+            dropped = await self.drop_sockets() if data.get("drop") else 0
+            return {"dropped": dropped, "refusing": self._refuse_ws}
+        if path == "/_control/clock_skew" and method == "POST":
+            self.clock_skew_s = float(data.get("seconds", 0.0))
+            return {"clock_skew_s": self.clock_skew_s}
+        if path == "/_control/state" and method == "GET":
+            fired = Counter(kind for kind, _, _ in self.faults.fired)
+            orders = [{"id": o.id, "client_order_id": o.client_order_id, "symbol": o.symbol, "side": o.side, "size": o.size,
+                       "filled": o.filled_size, "state": o.state, "reduce_only": o.reduce_only}
+                      for o in self.paper.orders.values()]
+            return {"pending": [{"kind": f.kind, "match": f.match, "count": f.count} for f in self.faults.pending],
+                    "fired": dict(fired), "order_posts": dict(self.order_posts), "orders": orders,
+                    "positions": {p.symbol: p.size for p in await self.paper.positions() if p.size},
+                    "ws_connects": self.ws_connects, "ws_subscribes": self.ws_subscribes, "sockets": len(self._sockets),
+                    "refusing": self._refuse_ws}
+        raise HttpError(404, {"error": f"no control route {method} {path}"})
 
     # --- REST routes -----------------------------------------------------------------------------
 
