@@ -65,24 +65,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchlib import free_port, pct
+
 REPO = Path(__file__).resolve().parents[1]
 BACKEND = REPO / "backend"
 ADMIN_PASSWORD = "bench-admin-pass-123"
 VIEWER_PASSWORD = "bench-viewer-pass-123"
 TARGET_P99_MS = 50.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 def _stat(pid: int) -> list[str]:

@@ -25,17 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
 
 import httpx  # noqa: E402
 
+from benchlib import pct  # noqa: E402
 from deltaplane.app import create_app  # noqa: E402
 from deltaplane.exchange.clock import RealClock  # noqa: E402
 from deltaplane.settings import Settings  # noqa: E402
 from deltaplane.strategy import engine as engine_mod  # noqa: E402
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 async def run_level(n: int, seconds: float) -> dict[str, float]:
@@ -100,8 +94,8 @@ async def run_level(n: int, seconds: float) -> dict[str, float]:
         "evaluations": len(measured),
         "offered": offered,
         "ratio": len(measured) / offered if offered else 0.0,
-        "p50_ms": percentile(measured, 0.50) * 1000,
-        "p99_ms": percentile(measured, 0.99) * 1000,
+        "p50_ms": pct(measured, 50) * 1000,
+        "p99_ms": pct(measured, 99) * 1000,
         "mean_ms": statistics.fmean(measured) * 1000 if measured else float("nan"),
     }
 

@@ -35,29 +35,15 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import socket
-
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 from bench_log_ingest import write_log  # noqa: E402
+from benchlib import free_port, pct  # noqa: E402
 
 PASSWORD = "bench-admin-pass-123"
 ENDPOINTS = ("/api/logs?limit=100", "/api/auth/me", "/api/health")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
 async def wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
