@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from tests.conftest import in_loop_client, login, make_settings
-
 from deltaplane.app import create_app
+from tests.conftest import in_loop_client, login, make_settings
 
 
 async def test_gets_do_not_wait_for_the_write_lock_but_writes_do(tmp_path):
