@@ -26,6 +26,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.types import ControllerRouterHandler, Scope
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deltaplane import __version__
@@ -35,7 +36,12 @@ from deltaplane.auth.controllers import AuthController, UserController
 from deltaplane.auth.middleware import AuthMiddleware
 from deltaplane.auth.services import WsTicketStore, ensure_initial_admin
 from deltaplane.auth.throttle import LoginThrottle
-from deltaplane.core.errors import http_exception_handler, internal_error_handler, json_too_deep_handler
+from deltaplane.core.errors import (
+    database_error_handler,
+    http_exception_handler,
+    internal_error_handler,
+    json_too_deep_handler,
+)
 from deltaplane.core.logging import configure_logging
 from deltaplane.core.middleware import RequestContextMiddleware
 from deltaplane.core.services import AppServices
@@ -196,7 +202,12 @@ def create_app(
         plugins=[SQLAlchemyPlugin(config=db_config)],
         middleware=[DefineMiddleware(AuthMiddleware, exclude_from_auth_key="exclude_from_auth", scopes={"http"})],
         lifespan=[lifespan],
-        exception_handlers={HTTPException: http_exception_handler, RecursionError: json_too_deep_handler, Exception: internal_error_handler},
+        exception_handlers={
+            HTTPException: http_exception_handler,
+            RecursionError: json_too_deep_handler,
+            OperationalError: database_error_handler,
+            Exception: internal_error_handler,
+        },
         openapi_config=OpenAPIConfig(
             title="Deltaplane API",
             version=__version__,

@@ -120,6 +120,19 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
     )
 
 
+def database_error_handler(request: Request, exc: Exception) -> Response:
+    """SQLite's write lock not free within busy_timeout is a temporary condition, not a bug: 503."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "database is locked" in text or "database is busy" in text:
+        logger.warning("database busy", extra={"event": "database_busy", "path": request.url.path})
+        return Response(
+            content=error_body(503, "the database is busy; retry in a moment"),
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
+    return internal_error_handler(request, exc)
+
+
 def json_too_deep_handler(request: Request, exc: RecursionError) -> Response:
     """msgspec raises RecursionError for absurdly nested JSON; that is the client's input, not our bug."""
     return Response(content=error_body(400, "request body: JSON nested too deeply"), status_code=400)
