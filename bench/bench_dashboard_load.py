@@ -10,8 +10,8 @@ Everything runs on loopback, in separate processes so the load generator is not 
     once every one of them has actually entered (state `open`, legs filled by the engine);
   * a log writer process appending realistic JSON lines (core/logging.py's shape) to the very
     file the API tails, keeping the unread backlog at about --log-backlog bytes (read from
-    GET /api/health/ready's log_ingestion check, which also gives the ingest rate): as fast as
-    ingestion takes them, and bounded;
+    GET /api/health/ready's log_ingestion check, which also gives the ingest rate). The default,
+    50 MB, keeps the tailer behind for the whole run, so it ingests at full speed; bounded;
   * --procs client processes (uvloop if present) running --clients dashboards between them. Each
     dashboard keeps one keep-alive HTTP/1.1 connection (a raw asyncio client) polling
     GET /api/strategies/{id}/runtime every --poll-interval s (setInterval-like, random phase;
@@ -468,7 +468,8 @@ def main() -> None:
     p.add_argument("--time-scale", type=float, default=1.0, help="PAPER_TIME_SCALE (1 = real time; the push delay needs it)")
     p.add_argument("--tick-interval", type=float, default=0.25, help="PAPER_TICK_INTERVAL, clock seconds")
     p.add_argument("--log-level", default="INFO", help="server LOG_LEVEL (INFO: every request logs a line, as in production)")
-    p.add_argument("--log-backlog", type=int, default=2_000_000, help="bytes the log writer keeps ahead of ingestion (0 = no writer)")
+    p.add_argument("--log-backlog", type=int, default=50_000_000,
+                   help="bytes the log writer keeps ahead of ingestion: 50 MB keeps the tailer always behind, i.e. at full speed (0 = no writer)")
     p.add_argument("--enter-timeout", type=float, default=90.0)
     args = p.parse_args()
 
