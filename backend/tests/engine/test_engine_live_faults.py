@@ -23,6 +23,13 @@ from deltaplane.strategy.models import EngineOrder, Leg, SessionEvent, TradingSe
 from tests.engine.harness import START, Harness, ScriptedPaperExchange, make_exchange
 
 
+async def short_wall_sleep(seconds: float) -> None:
+    """The adapter's own waits (rate-limit resets, the signature-window settle after an unknown
+    order outcome: tests/exchange covers their lengths) shortened to wall milliseconds: the engine
+    here runs on a simulated clock and the harness expects it to settle quickly."""
+    await asyncio.sleep(min(seconds, 0.05))
+
+
 @contextlib.asynccontextmanager
 async def live_session_env(tmp_path) -> AsyncIterator[tuple[Harness, FakeDeltaServer, DeltaExchange]]:
     clock = SimulatedClock(START)
@@ -31,7 +38,7 @@ async def live_session_env(tmp_path) -> AsyncIterator[tuple[Harness, FakeDeltaSe
         h = Harness(tmp_path, clock=clock, exchange=make_exchange(clock), live_trading_enabled=True)
         live = DeltaExchange.create(
             "india-testnet", api_key="test-key", api_secret="test-secret", base_url=server.base_url, ws_url=server.ws_url,
-            timeout_s=2.0, health=ExchangeHealth(hold_s=0.05),
+            timeout_s=2.0, health=ExchangeHealth(hold_s=0.05), sleep=short_wall_sleep,
             stream_options={"poll_interval_s": 0.05, "backoff_initial_s": 0.02, "backoff_max_s": 0.1})
         h.app.state.services.extras["exchanges"] = {"paper": h.exchange, "live": live}
         try:

@@ -325,3 +325,31 @@ def test_error_envelope_shapes_classified():
 
 def test_timeout_is_typed():
     assert issubclass(Timeout, Exception) and issubclass(OrderStatusUnknown, Unavailable)
+
+
+async def test_unknown_outcome_waits_out_the_signature_window_before_trusting_a_lookup(server):
+    """An order request still in flight could be processed after a lookup that finds nothing; Delta
+    refuses requests signed more than SIGNATURE_WINDOW_S ago, so the lookup waits for that first."""
+    from deltaplane.exchange.delta.exchange import SETTLE_MARGIN_S, SIGNATURE_WINDOW_S
+
+    waits: list[tuple[float, int]] = []
+
+    async def recording_sleep(seconds: float) -> None:
+        waits.append((seconds, len(server.requests)))
+
+    adapter = make_adapter(server, sleep=recording_sleep)
+    try:
+        t = await pick(adapter)
+        server.faults.queue("server_error", match="POST /v2/orders", status=503)
+        placed = await adapter.place_order(order(t, "settle-1"))
+        assert placed.client_order_id == "settle-1" and len(orders_with(server, "settle-1")) == 1
+        posts = [i for i, r in enumerate(server.requests) if r.method == "POST" and r.path == "/v2/orders"]
+        lookups_after_503 = [i for i, r in enumerate(server.requests)
+                             if r.path == "/v2/orders/client_order_id/settle-1" and i > posts[0]]
+        settles = [(s, n) for s, n in waits if s > 1.0]
+        assert len(settles) == 1
+        seconds, requests_before = settles[0]
+        assert SIGNATURE_WINDOW_S < seconds <= SIGNATURE_WINDOW_S + SETTLE_MARGIN_S
+        assert requests_before <= lookups_after_503[0]  # waited first, looked up after
+    finally:
+        await adapter.close()

@@ -254,7 +254,8 @@ class StrategyEngine:
                 db.add(_event(strategy_id, None, f"action_{action}", f"{action} requested by {user or 'system'}: {result.previous_state} -> {result.new_state}"))
                 await db.commit()
             runner = self.runners.get(strategy_id)
-            if action == "start" or (runner is None and result.new_state in RUNNING_STATES):
+            # a runner that ended (error) is no runner: stop/flatten from error must start one to exit the legs
+            if action == "start" or ((runner is None or runner.done) and result.new_state in RUNNING_STATES):
                 if runner is None or runner.done:
                     runner = self._spawn(strategy_id)
             if runner is not None:
@@ -533,6 +534,14 @@ class StrategyRunner:
                     raise
                 await self._exchange_pause(exc, transient, "engine pass")
 
+    async def _sleep(self, seconds: float) -> None:
+        """Pause on the engine clock whatever the operator does (signals are handled by the caller's caller)."""
+        self.idle.set()
+        try:
+            await self.clock.sleep(seconds)
+        finally:
+            self.idle.clear()
+
     async def _exchange_pause(self, exc: BaseException, attempt: int, what: str) -> None:
         """Back off before trying the exchange again. A rate limit for as long as the exchange says, in
         wall time (its window is wall time); anything else exponentially on the engine clock."""
@@ -683,6 +692,12 @@ class StrategyRunner:
         for leg, res in zip(legs, results, strict=True):
             if isinstance(res, BaseException):
                 await self._event(session_id, "entry_leg_failed", f"entry of {leg.symbol} failed: {res}", level="error", symbol=leg.symbol)
+        unknown = next((r for r in results if isinstance(r, OrderStatusUnknown)), None)
+        if unknown is not None:
+            # An entry order may still be working (and fill): unwinding and closing around it could leave
+            # an untracked short. The session stays `entering`; the runner stops in error and the next
+            # start/stop/flatten reconciles the order by its client_order_id first.
+            raise unknown
         await self._finish_entry(session_id, cfg, exchange)
 
     async def _finish_entry(self, session_id: str, cfg: StrategyConfig, exchange: Exchange) -> None:
@@ -821,12 +836,14 @@ class StrategyRunner:
         # From here on the order exists: exchange trouble must never make the caller place another.
         deadline = self.now() + timedelta(seconds=timeout_s)
         while order.state in ("open", "pending") and self.now() < deadline:
-            await self._wait(ORDER_POLL_SECONDS)
+            # a plain pause: _wait returns at once while an operator action is pending, which would
+            # turn this poll into a busy loop (and, on a client-side 429, one that never yields)
+            await self._sleep(ORDER_POLL_SECONDS)
             try:
                 order = await exchange.get_order_by_client_id(client_order_id) or order
             except ExchangeError as exc:
                 if not is_transient(exc):
-                    raise
+                    raise _status_unknown(client_order_id, order, exc) from exc
                 continue  # the next poll asks again
             await self._update_order(order_row_id, order)
         if order.state in ("open", "pending"):
@@ -857,7 +874,7 @@ class StrategyRunner:
                 order = await exchange.get_order_by_client_id(client_order_id) or order
             except ExchangeError as exc:
                 if not is_transient(exc):
-                    raise
+                    raise _status_unknown(client_order_id, order, exc) from exc
                 trouble = exc
             if trouble is None and order.state not in ("open", "pending"):
                 return order
@@ -916,9 +933,7 @@ class StrategyRunner:
                 await self._update_order(row.id, None, state="cancelled", error="never reached the exchange (restart)")
                 continue
             if order.state in ("open", "pending"):
-                with contextlib.suppress(ExchangeError):
-                    order = await exchange.cancel_order(client_order_id=row.client_order_id, symbol=row.symbol)
-                order = await exchange.get_order_by_client_id(row.client_order_id) or order
+                order = await self._cancel_until_final(exchange, row.client_order_id, row.symbol, order)
             await self._update_order(row.id, order)
         # Positions, for this session's symbols only: what every active session of the same mode
         # expects, versus the exchange. A symbol with an order still in flight anywhere is skipped:
@@ -1118,9 +1133,10 @@ class StrategyRunner:
             strategy.state_detail = f"exiting ({reason})"
             await db.commit()
         self.engine.hub.publish(f"runtime:{self.strategy_id}", {"state": "exiting", "reason": reason})
+        unknown: dict[int, OrderStatusUnknown] = {}  # leg id -> its order may still be working: hands off
         for round_no in range(EXIT_ROUNDS):
             legs = await self._legs(session_id)
-            open_legs = [leg for leg in legs if leg.entry_qty - leg.exit_qty > 0]
+            open_legs = [leg for leg in legs if leg.entry_qty - leg.exit_qty > 0 and leg.id not in unknown]
             if not open_legs:
                 break
             results = await asyncio.gather(*(
@@ -1129,10 +1145,14 @@ class StrategyRunner:
             ), return_exceptions=True)
             if round_no:
                 await self._event(session_id, "exit_retry", f"exit round {round_no + 1}: legs not yet flat", level="warning")
+            unknown.update((leg.id, r) for leg, r in zip(open_legs, results, strict=True) if isinstance(r, OrderStatusUnknown))
             failed = [r for r in results if isinstance(r, Exception)]
             if failed and round_no + 1 < EXIT_ROUNDS:
                 # the exchange is in trouble: give it room before the next round instead of burning them all at once
                 await self._exchange_pause(failed[0], round_no + 1, "exit round")
+        if unknown:
+            # the session stays `exiting`; the runner stops in error and a flatten/stop reconciles first
+            raise next(iter(unknown.values()))
         legs = await self._legs(session_id)
         if any(leg.entry_qty - leg.exit_qty > 0 for leg in legs):
             await self._flag_error(session_id, "exit incomplete after retries; legs still open and tracked")
@@ -1156,7 +1176,8 @@ class StrategyRunner:
             session.exit_reason = session.exit_reason or reason
             session.closed_at = self.now()
             strategy = await self._load(db)
-            stop_after = strategy.state == "exiting" and reason in ("manual_stop", "flatten", "kill_switch")
+            # exiting + entry_failed: a stop/flatten/kill arrived while entering (the strategy was moved to exiting)
+            stop_after = strategy.state == "exiting" and reason in ("manual_stop", "flatten", "kill_switch", "entry_failed")
             strategy.state = "closed" if stop_after else ("paused" if strategy.state == "paused" else "waiting")
             strategy.state_detail = f"last session closed ({session.exit_reason})"
             db.add(_event(self.strategy_id, session_id, "session_closed",
@@ -1175,6 +1196,12 @@ class StrategyRunner:
             self.engine.alerts.emit("exit", f"strategy {self.strategy_id} exited ({final_reason}): net {net:.2f} USD",
                                     strategy_id=self.strategy_id, session_id=session_id, reason=final_reason)
         self.engine.hub.publish(f"runtime:{self.strategy_id}", {"state": new_state, "session_closed": session_id})
+
+
+def _status_unknown(client_order_id: str, order: Order, exc: ExchangeError) -> OrderStatusUnknown:
+    """The order exists and may still be working, but the exchange will not say: never place another."""
+    return OrderStatusUnknown(f"order may still be working: {type(exc).__name__}: {str(exc)[:200]}", code="order_status_unknown",
+                              context={"client_order_id": client_order_id, "state": order.state})
 
 
 def _quote_dict(t: Ticker) -> dict[str, Any]:

@@ -61,6 +61,12 @@ class ConnectionReport(msgspec.Struct, kw_only=True):
     error: str | None = None
 
 
+#: Delta refuses a signed request whose timestamp is older than this (seconds); see
+#: ../shared/reference/delta-exchange-api.md. Signatures carry the learned server clock offset.
+SIGNATURE_WINDOW_S = 5.0
+SETTLE_MARGIN_S = 1.0
+
+
 class DeltaExchange:
     name = "delta"
 
@@ -245,6 +251,7 @@ class DeltaExchange:
         if req.order_type == "limit" and req.limit_price is not None:
             body["limit_price"] = format(req.limit_price, "f")
         for attempt in range(1, self.place_attempts + 1):
+            sent_at = self.rest.time_fn()
             try:
                 resp = await self.rest.request("POST", "/v2/orders", body=body, auth=True, idempotent=False)
             except (Timeout, Unavailable) as exc:
@@ -252,6 +259,12 @@ class DeltaExchange:
                 log.warning("order placement outcome unknown", extra={
                     "event": "order_place_unknown", "client_order_id": req.client_order_id,
                     "attempt": attempt, "error": type(exc).__name__})
+                # A request still in flight could be processed after a lookup that finds nothing.
+                # Delta refuses a request whose signature is older than its window, so once that
+                # window has passed since we signed it, "not found" means "never will be".
+                settle = sent_at + SIGNATURE_WINDOW_S + SETTLE_MARGIN_S - self.rest.time_fn()
+                if settle > 0:
+                    await self.rest.sleep(settle)
                 try:
                     found = await self.get_order_by_client_id(req.client_order_id)
                 except ExchangeError as lookup_exc:
