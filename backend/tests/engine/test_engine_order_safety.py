@@ -178,3 +178,24 @@ async def test_an_operator_action_during_order_polling_does_not_busy_loop(tmp_pa
         assert await _working(h) == [] and await _positions(h) == {}
         assert not ex.double_placed, ex.double_placed
 
+
+
+async def test_kill_switch_also_flattens_a_strategy_in_error_that_holds_legs(tmp_path) -> None:
+    async with _harness(tmp_path) as h:
+        ex: StubbornExchange = h.exchange  # type: ignore[assignment]
+        sid = await h.create()
+        await h.action(sid, "start")
+        await h.drive(h.state_is(sid, "open"), step=30)
+        ex.no_ask.add("P-")  # the put buy-back rests and its cancel is never confirmed:
+        ex.cancel_fails.add("P-")  # the strategy ends in error still short the put
+        await h.action(sid, "stop")
+        await h.drive(h.state_is(sid, "error", "closed"), step=5, max_steps=400)
+        assert await h.state(sid) == "error" and any(s.startswith("P-") for s in await _positions(h))
+
+        ex.cancel_fails.clear()
+        ex.no_ask.clear()
+        r = await h.api("POST", "/api/engine/kill")
+        assert r.status_code == 200 and sid in r.json()["flattened"], r.text
+        await h.drive(h.state_is(sid, "closed"), step=5, max_steps=400)
+        assert await _working(h) == [] and await _positions(h) == {}
+        assert not ex.double_placed, ex.double_placed

@@ -264,12 +264,16 @@ class StrategyEngine:
             return result.new_state
 
     async def kill(self, *, user: str = "") -> dict[str, Any]:
-        """Global kill switch: flatten every running strategy and refuse new starts until re-armed."""
+        """Global kill switch: flatten every running strategy, and every strategy in `error` that still
+        holds a session (its legs are real positions), and refuse new starts until re-armed."""
         async with self.sessionmaker() as db:
             risk = await self._ensure_risk_row(db)
             risk.kill_switch_at = utcnow()
             await db.commit()
-            ids = (await db.scalars(select(Strategy.id).where(Strategy.state.in_(tuple(RUNNING_STATES))))).all()
+            ids = list((await db.scalars(select(Strategy.id).where(Strategy.state.in_(tuple(RUNNING_STATES))))).all())
+            for sid in (await db.scalars(select(Strategy.id).where(Strategy.state == "error"))).all():
+                if await self._has_open_legs(db, sid):
+                    ids.append(sid)
         flattened = []
         for sid in ids:
             try:
