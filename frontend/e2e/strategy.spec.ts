@@ -143,6 +143,29 @@ test('create a strategy, preview, start it, see it open with two legs live, stop
   await page.keyboard.press('Escape');
   await shot(page, 'history-laptop-light');
 
+  // ---- Log Viewer: the session's strategy ID, then pivot by a correlation ID ----
+  await page.getByTestId('nav-logs').click();
+  await page.getByTestId('filter-strategy_id').fill(id);
+  await page.getByTestId('filter-strategy_id').press('Enter');
+  const logRows = page.getByTestId('log-row');
+  await expect(logRows.first()).toBeVisible({ timeout: 15_000 }); // the engine's lines, ingested from the file
+  const pivotValues = (field: string) =>
+    logRows.evaluateAll((els, f) => els.map((e) => e.querySelector(`[data-testid="pivot-${f}"]`)?.getAttribute('data-value') ?? null), field);
+  const strategyIds = await pivotValues('strategy_id');
+  expect(strategyIds.length).toBeGreaterThan(0);
+  expect(new Set(strategyIds)).toEqual(new Set([id]));
+  await expect(page.getByTestId('log-list')).toContainText('manual_stop', { timeout: 15_000 });
+  await shot(page, 'logs-filtered-by-the-strategy-laptop-light', { fullPage: false });
+  const correlation = await logRows.first().getByTestId('pivot-correlation_id').first().getAttribute('data-value');
+  expect(correlation).toBeTruthy();
+  await logRows.first().getByTestId('pivot-correlation_id').first().click();
+  await expect(page.getByTestId('filter-correlation_id')).toHaveValue(correlation!);
+  await expect(page.getByTestId('filter-strategy_id')).toHaveValue('');
+  await expect(logRows.first()).toBeVisible();
+  expect(new Set(await pivotValues('correlation_id'))).toEqual(new Set([correlation]));
+  await shot(page, 'logs-pivot-to-a-correlation-id-laptop-light', { fullPage: false });
+  await page.getByTestId('nav-history').click();
+
   // CSV export downloads a file
   const download = page.waitForEvent('download');
   await page.getByTestId('export-csv').click();
