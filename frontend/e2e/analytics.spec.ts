@@ -1,43 +1,21 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LAPTOP, openContext, PHONE, signIn } from './browser';
 import { shot } from './steps';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const python = resolve(here, '../../backend/.venv/bin/python');
 
-const baseURL = () => {
-  const url = process.env.E2E_BASE_URL;
-  if (!url) throw new Error('E2E_BASE_URL missing: global setup did not run');
-  return url;
-};
-const LAPTOP = { width: 1366, height: 768 };
-const PHONE = { width: 390, height: 844 };
 // A non-UTC browser zone: the page must default to it and send it as `tz`.
 const TZ = 'Asia/Kolkata';
 // Chromium's ICU reports the legacy alias of this zone; the backend's tzdata accepts both.
 const TZ_RE = /^Asia\/(Kolkata|Calcutta)$/;
+const ANALYTICS_CONTEXT = { timezoneId: TZ, acceptDownloads: true };
 
-async function openContext(browser: Browser, viewport: { width: number; height: number }, colorScheme: 'light' | 'dark') {
-  const context = await browser.newContext({ viewport, colorScheme, reducedMotion: 'reduce', baseURL: baseURL(), timezoneId: TZ, acceptDownloads: true });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/the server responded with a status of 4\d\d/.test(m.text())) errors.push(m.text());
-  });
-  return { context, page, errors };
-}
 
-async function signIn(page: Page) {
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(process.env.E2E_ADMIN_PASSWORD ?? '');
-  await page.getByRole('textbox', { name: 'Password', exact: true }).press('Enter');
-  await expect(page.getByTestId('product-name')).toBeVisible();
-}
 
 function seed(): { strategy_id: number; net_pnl: string; trade_count: number } {
   const url = process.env.E2E_DATABASE_URL;
@@ -81,7 +59,7 @@ function parseCsv(text: string): string[][] {
 }
 
 test('analytics: empty state, seeded KPIs, presets in the URL, CSV export, screenshots', async ({ browser }) => {
-  const { context, page, errors } = await openContext(browser, LAPTOP, 'light');
+  const { context, page, errors } = await openContext(browser, LAPTOP, 'light', ANALYTICS_CONTEXT);
   await signIn(page);
   await page.getByTestId('nav-analytics').click();
   await expect(page).toHaveURL(/\/analytics/);
@@ -169,7 +147,7 @@ test('analytics: empty state, seeded KPIs, presets in the URL, CSV export, scree
   ] as const) {
     for (const scheme of ['light', 'dark'] as const) {
       if (name === 'laptop' && scheme === 'light') continue;
-      const c = await openContext(browser, viewport, scheme);
+      const c = await openContext(browser, viewport, scheme, ANALYTICS_CONTEXT);
       await signIn(c.page);
       await c.page.goto(`/analytics?preset=30d&capital=10000`);
       await expect(c.page.getByTestId('kpi-net_pnl')).toHaveAttribute('data-value', '67.25');

@@ -1,37 +1,12 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { baseURL, LAPTOP, openContext, PHONE, signIn } from './browser';
+import { ADMIN_PASSWORD } from './stack';
 import { shot } from './steps';
 
-const baseURL = () => {
-  const url = process.env.E2E_BASE_URL;
-  if (!url) throw new Error('E2E_BASE_URL missing: global setup did not run');
-  return url;
-};
-const ADMIN_PASSWORD = () => process.env.E2E_ADMIN_PASSWORD ?? '';
 const VIEWER = { username: 'vera.viewer', password: 'viewer-pass-456', newPassword: 'viewer-pass-789' };
 
-const LAPTOP = { width: 1366, height: 768 };
-const PHONE = { width: 390, height: 844 };
 
-async function signIn(page: Page, username: string, password: string) {
-  await page.goto(`${baseURL()}/`);
-  await expect(page).toHaveURL(/\/login$/);
-  await page.getByLabel('Username').fill(username);
-  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(password);
-  await page.getByRole('textbox', { name: 'Password', exact: true }).press('Enter');
-  await expect(page.getByTestId('product-name')).toBeVisible();
-}
 
-async function openContext(browser: Browser, viewport: { width: number; height: number }, colorScheme: 'light' | 'dark') {
-  const context = await browser.newContext({ viewport, colorScheme, reducedMotion: 'reduce', baseURL: baseURL() });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => {
-    // expected 4xx answers (wrong password, validation) are logged by the browser; anything else is a bug
-    if (m.type() === 'error' && !/the server responded with a status of 4\d\d/.test(m.text())) errors.push(m.text());
-  });
-  return { context, page, errors };
-}
 
 test('admin creates a viewer; viewer cannot see Users; screenshots in light/dark, laptop/phone', async ({ browser }) => {
   // ---- admin, laptop, light ----
@@ -47,7 +22,7 @@ test('admin creates a viewer; viewer cannot see Users; screenshots in light/dark
   await expect(page.getByTestId('login-error')).toContainText('invalid username or password');
   await shot(page, 'login-wrong-password-laptop-light', { fullPage: false });
 
-  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(ADMIN_PASSWORD());
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(ADMIN_PASSWORD);
   await page.getByRole('textbox', { name: 'Password', exact: true }).press('Enter');
   await expect(page.getByTestId('product-name')).toHaveText('Deltaplane');
   await expect(page.getByTestId('health-indicator')).toHaveAttribute('data-state', 'ok');
@@ -164,7 +139,7 @@ test('admin creates a viewer; viewer cannot see Users; screenshots in light/dark
 
   // ---- viewer, phone, light; admin, phone, light (Users table on a phone) ----
   const light = await openContext(browser, PHONE, 'light');
-  await signIn(light.page, 'admin', ADMIN_PASSWORD());
+  await signIn(light.page, 'admin', ADMIN_PASSWORD);
   await shot(light.page, 'settings-phone-light');
   await light.page.goto(`${baseURL()}/users`);
   await expect(light.page.getByTestId(`user-row-${VIEWER.username}`)).toBeVisible();

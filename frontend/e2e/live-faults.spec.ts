@@ -1,5 +1,6 @@
-import { expect, request as pwRequest, test, type APIRequestContext } from '@playwright/test';
-import { ADMIN_PASSWORD, startFakeDelta, startStack, type FakeDelta, type Stack } from './stack';
+import { expect, test } from '@playwright/test';
+import { startFakeDelta, startStack, type FakeDelta, type Stack } from './stack';
+import { adminApi, signIn } from './browser';
 import { step } from './steps';
 
 /**
@@ -51,14 +52,6 @@ test.afterAll(async () => {
   await fake?.stop();
 });
 
-async function adminApi(baseURL: string): Promise<APIRequestContext> {
-  const anon = await pwRequest.newContext({ baseURL });
-  const res = await anon.post('/api/auth/login', { data: { username: 'admin', password: ADMIN_PASSWORD } });
-  expect(res.ok()).toBeTruthy();
-  const { access_token } = (await res.json()) as { access_token: string };
-  await anon.dispose();
-  return pwRequest.newContext({ baseURL, extraHTTPHeaders: { Authorization: `Bearer ${access_token}` } });
-}
 
 const hhmm = (d: Date) => d.toISOString().slice(11, 16);
 const fakeState = async () => (await fake.control('GET', 'state')) as FakeState;
@@ -97,11 +90,7 @@ test('live session through a ticker drop, a 5xx burst, expired signatures and a 
   const banner = page.getByTestId('exchange-banner');
 
   await step(page, 'live strategy open with two legs, Delta healthy', async () => {
-    await page.goto('/login');
-    await page.getByLabel('Username').fill('admin');
-    await page.getByRole('textbox', { name: 'Password', exact: true }).fill(ADMIN_PASSWORD);
-    await page.getByRole('textbox', { name: 'Password', exact: true }).press('Enter');
-    await expect(page.getByTestId('product-name')).toBeVisible();
+    await signIn(page);
     await page.goto(`/live?id=${id}`);
     await expect(page.getByTestId('ws-state').first()).toHaveAttribute('data-state', 'open');
     await expect(badge).toHaveAttribute('data-state', 'ok');

@@ -1,48 +1,12 @@
-import { expect, request as pwRequest, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext } from '@playwright/test';
+import { adminApi, LAPTOP, openContext, PHONE, signIn } from './browser';
 import { shot } from './steps';
 
-const baseURL = () => {
-  const url = process.env.E2E_BASE_URL;
-  if (!url) throw new Error('E2E_BASE_URL missing: global setup did not run');
-  return url;
-};
-const LAPTOP = { width: 1366, height: 768 };
-const PHONE = { width: 390, height: 844 };
 const CORR = 'e2e-corr-123';
 const HTML_MESSAGE = '<img src=x onerror=alert(1)> <script>alert(2)</script>';
 
-async function openContext(browser: Browser, viewport: { width: number; height: number }, colorScheme: 'light' | 'dark') {
-  const context = await browser.newContext({ viewport, colorScheme, reducedMotion: 'reduce', baseURL: baseURL() });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('dialog', (d) => {
-    errors.push(`unexpected dialog: ${d.message()}`); // an executed onerror=alert(1) would land here
-    void d.dismiss();
-  });
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/the server responded with a status of 4\d\d/.test(m.text())) errors.push(m.text());
-  });
-  return { context, page, errors };
-}
 
-async function signIn(page: Page) {
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(process.env.E2E_ADMIN_PASSWORD ?? '');
-  await page.getByRole('textbox', { name: 'Password', exact: true }).press('Enter');
-  await expect(page.getByTestId('product-name')).toBeVisible();
-}
 
-/** An API client signed in as admin (its own cookie jar, so the page's session is untouched). */
-async function adminApi(): Promise<APIRequestContext> {
-  const anon = await pwRequest.newContext({ baseURL: baseURL() });
-  const res = await anon.post('/api/auth/login', { data: { username: 'admin', password: process.env.E2E_ADMIN_PASSWORD ?? '' } });
-  expect(res.ok()).toBeTruthy();
-  const { access_token } = (await res.json()) as { access_token: string };
-  await anon.dispose();
-  return pwRequest.newContext({ baseURL: baseURL(), extraHTTPHeaders: { Authorization: `Bearer ${access_token}` } });
-}
 
 interface Row {
   id: number;

@@ -1,14 +1,7 @@
 import { expect, test, type Browser } from '@playwright/test';
+import { LAPTOP, openContext, PHONE, signIn } from './browser';
 import { shot } from './steps';
 
-const baseURL = () => {
-  const url = process.env.E2E_BASE_URL;
-  if (!url) throw new Error('E2E_BASE_URL missing: global setup did not run');
-  return url;
-};
-const ADMIN_PASSWORD = () => process.env.E2E_ADMIN_PASSWORD ?? '';
-const LAPTOP = { width: 1366, height: 768 };
-const PHONE = { width: 390, height: 844 };
 type Look = { name: string; viewport: { width: number; height: number }; scheme: 'light' | 'dark' };
 const OTHER_LOOKS: Look[] = [
   { name: 'laptop-dark', viewport: LAPTOP, scheme: 'dark' },
@@ -17,19 +10,9 @@ const OTHER_LOOKS: Look[] = [
 ];
 
 async function open(browser: Browser, viewport: Look['viewport'], colorScheme: Look['scheme']) {
-  const context = await browser.newContext({ viewport, colorScheme, reducedMotion: 'reduce', baseURL: baseURL() });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/the server responded with a status of 4\d\d/.test(m.text())) errors.push(m.text());
-  });
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByRole('textbox', { name: 'Password', exact: true }).fill(ADMIN_PASSWORD());
-  await page.getByRole('textbox', { name: 'Password', exact: true }).press('Enter');
-  await expect(page.getByTestId('product-name')).toBeVisible();
-  return { context, page, errors };
+  const opened = await openContext(browser, viewport, colorScheme);
+  await signIn(opened.page);
+  return opened;
 }
 
 function hhmm(d: Date): string {

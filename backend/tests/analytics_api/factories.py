@@ -43,6 +43,7 @@ async def add_session(
     session_id: str | None = None,
     with_legs: bool = True,
     events: int = 1,
+    config_json: str = "{}",
 ) -> TradingSession:
     sid = session_id or f"s{next(_ids):06d}"
     opened = (closed_at or utc(2025, 6, 1)) - held
@@ -50,7 +51,7 @@ async def add_session(
         id=sid,
         strategy_id=strategy.id,
         strategy_version=1,
-        config_json="{}",
+        config_json=config_json,
         mode=mode,
         underlying=underlying,
         status=status or ("closed" if closed_at else "open"),

@@ -2051,19 +2051,24 @@ export interface operations {
         parameters: {
             query?: {
                 correlation_id?: string | null;
+                /** @description ISO-8601, exclusive */
                 end?: string | null;
                 event?: string | null;
                 /** @description csv */
                 format?: string;
                 /** @description exact level(s), repeatable; WARN == WARNING */
                 level?: string[] | null;
+                /** @description exact logger name */
                 logger?: string | null;
+                /** @description case-insensitive substring */
                 logger_contains?: string | null;
                 min_level?: string | null;
+                /** @description full-text words (message + payload) */
                 q?: string | null;
                 request_id?: string | null;
                 session_id?: string | null;
                 source?: string | null;
+                /** @description ISO-8601, inclusive */
                 start?: string | null;
                 strategy_id?: string | null;
             };
@@ -2103,17 +2108,22 @@ export interface operations {
         parameters: {
             query?: {
                 correlation_id?: string | null;
+                /** @description ISO-8601, exclusive */
                 end?: string | null;
                 event?: string | null;
                 /** @description exact level(s), repeatable; WARN == WARNING */
                 level?: string[] | null;
+                /** @description exact logger name */
                 logger?: string | null;
+                /** @description case-insensitive substring */
                 logger_contains?: string | null;
                 min_level?: string | null;
+                /** @description full-text words (message + payload) */
                 q?: string | null;
                 request_id?: string | null;
                 session_id?: string | null;
                 source?: string | null;
+                /** @description ISO-8601, inclusive */
                 start?: string | null;
                 strategy_id?: string | null;
             };

@@ -18,21 +18,29 @@ export function QueryState<T>({ query, label, children }: { query: UseQueryResul
       </Center>
     );
   }
-  if (query.isError) {
-    const e = asApiError(query.error);
-    return (
-      <Alert color="red" icon={<IconAlertTriangle size={18} />} title={`Could not load ${label}`} role="alert">
-        <Text size="sm">{e.detail}</Text>
-        {e.correlationId && (
-          <Text size="xs" c="dimmed" ff="monospace">
-            ref {e.correlationId}
-          </Text>
-        )}
-        <Button size="xs" variant="light" mt="sm" onClick={() => void query.refetch()} loading={query.isFetching}>
-          Retry
-        </Button>
-      </Alert>
-    );
-  }
+  if (query.isError) return <QueryError query={query} label={label} />;
   return <>{children(query.data)}</>;
+}
+
+/** The error state of a query: the API's message, field errors, the correlation ref and a retry. */
+export function QueryError({ query, label }: { query: UseQueryResult<unknown>; label: string }) {
+  const e = asApiError(query.error);
+  return (
+    <Alert color="red" icon={<IconAlertTriangle size={18} />} title={`Could not load ${label}`} role="alert" data-testid={`error-${label.replace(/\s+/g, '-')}`}>
+      <Text size="sm">{e.detail}</Text>
+      {e.fields.length > 0 && (
+        <Text size="sm">
+          {e.fields.map((f) => `${f.field}: ${f.message}`).join('; ')}
+        </Text>
+      )}
+      {e.correlationId && (
+        <Text size="xs" c="dimmed" ff="monospace">
+          ref {e.correlationId}
+        </Text>
+      )}
+      <Button size="xs" variant="light" mt="sm" onClick={() => void query.refetch()} loading={query.isFetching}>
+        Retry
+      </Button>
+    </Alert>
+  );
 }

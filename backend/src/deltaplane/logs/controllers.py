@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.connection import ASGIConnection
+from litestar.di import Provide
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import Parameter
@@ -72,28 +73,6 @@ async def requires_log_writer(connection: ASGIConnection, _: BaseRouteHandler) -
     connection.scope["log_ingest_source"] = "frontend"  # type: ignore[typeddict-unknown-key]
 
 
-def _filter_params(
-    level: list[str] | None,
-    min_level: str | None,
-    logger: str | None,
-    logger_contains: str | None,
-    event: str | None,
-    correlation_id: str | None,
-    request_id: str | None,
-    strategy_id: str | None,
-    session_id: str | None,
-    source: str | None,
-    start: str | None,
-    end: str | None,
-    q: str | None,
-) -> LogFilter:
-    return build_filter(
-        level=level, min_level=min_level, logger=logger, logger_contains=logger_contains, event=event,
-        correlation_id=correlation_id, request_id=request_id, strategy_id=strategy_id, session_id=session_id,
-        source=source, start=start, end=end, q=q,
-    )  # fmt: skip
-
-
 def _ingestion(svc: AppServices) -> IngestionStatus:
     tail = svc.extras.get(_TAIL_KEY)
     if tail is None:
@@ -111,32 +90,42 @@ Level = Annotated[list[str] | None, Parameter(description="exact level(s), repea
 Opt = Annotated[str | None, Parameter()]
 
 
+def provide_log_filter(
+    level: Level = None,
+    min_level: Opt = None,
+    logger: Annotated[str | None, Parameter(description="exact logger name")] = None,
+    logger_contains: Annotated[str | None, Parameter(description="case-insensitive substring")] = None,
+    event: Opt = None,
+    correlation_id: Opt = None,
+    request_id: Opt = None,
+    strategy_id: Opt = None,
+    session_id: Opt = None,
+    source: Opt = None,
+    start: Annotated[str | None, Parameter(description="ISO-8601, inclusive")] = None,
+    end: Annotated[str | None, Parameter(description="ISO-8601, exclusive")] = None,
+    q: Annotated[str | None, Parameter(description="full-text words (message + payload)")] = None,
+) -> LogFilter:
+    """The query filters GET /api/logs, /summary and /export share (one dependency, one parser)."""
+    return build_filter(
+        level=level, min_level=min_level, logger=logger, logger_contains=logger_contains, event=event,
+        correlation_id=correlation_id, request_id=request_id, strategy_id=strategy_id, session_id=session_id,
+        source=source, start=start, end=end, q=q,
+    )  # fmt: skip
+
+
 class LogsController(Controller):
     path = "/api/logs"
     tags = ["logs"]
+    dependencies = {"f": Provide(provide_log_filter, sync_to_thread=False)}
 
     @get("/", operation_id="listLogs", guards=[requires_viewer], summary="Query backend logs, newest first")
     async def list_logs(
         self,
         request: Request,
-        level: Level = None,
-        min_level: Opt = None,
-        logger: Annotated[str | None, Parameter(description="exact logger name")] = None,
-        logger_contains: Annotated[str | None, Parameter(description="case-insensitive substring")] = None,
-        event: Opt = None,
-        correlation_id: Opt = None,
-        request_id: Opt = None,
-        strategy_id: Opt = None,
-        session_id: Opt = None,
-        source: Opt = None,
-        start: Annotated[str | None, Parameter(description="ISO-8601, inclusive")] = None,
-        end: Annotated[str | None, Parameter(description="ISO-8601, exclusive")] = None,
-        q: Annotated[str | None, Parameter(description="full-text words (message + payload)")] = None,
+        f: LogFilter,
         cursor: Opt = None,
         limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     ) -> LogPage:
-        f = _filter_params(level, min_level, logger, logger_contains, event, correlation_id, request_id,
-                           strategy_id, session_id, source, start, end, q)  # fmt: skip
         svc: AppServices = request.app.state.services
         async with svc.read_sessionmaker() as db:
             rows, next_cursor = await fetch_page(db, f, cursor=cursor, limit=limit)
@@ -146,22 +135,8 @@ class LogsController(Controller):
     async def summary(
         self,
         request: Request,
-        level: Level = None,
-        min_level: Opt = None,
-        logger: Opt = None,
-        logger_contains: Opt = None,
-        event: Opt = None,
-        correlation_id: Opt = None,
-        request_id: Opt = None,
-        strategy_id: Opt = None,
-        session_id: Opt = None,
-        source: Opt = None,
-        start: Opt = None,
-        end: Opt = None,
-        q: Opt = None,
+        f: LogFilter,
     ) -> LogSummary:
-        f = _filter_params(level, min_level, logger, logger_contains, event, correlation_id, request_id,
-                           strategy_id, session_id, source, start, end, q)  # fmt: skip
         svc: AppServices = request.app.state.services
         async with svc.read_sessionmaker() as db:
             data = await summarize(db, f)
@@ -179,25 +154,11 @@ class LogsController(Controller):
     async def export(
         self,
         request: Request,
+        f: LogFilter,
         format: Annotated[str, Parameter(description="csv")] = "csv",  # noqa: A002
-        level: Level = None,
-        min_level: Opt = None,
-        logger: Opt = None,
-        logger_contains: Opt = None,
-        event: Opt = None,
-        correlation_id: Opt = None,
-        request_id: Opt = None,
-        strategy_id: Opt = None,
-        session_id: Opt = None,
-        source: Opt = None,
-        start: Opt = None,
-        end: Opt = None,
-        q: Opt = None,
     ) -> Stream:
         if format not in EXPORT_FORMATS:
             raise FieldError("format", f"unsupported format {format!r}; allowed: {', '.join(EXPORT_FORMATS)}")
-        f = _filter_params(level, min_level, logger, logger_contains, event, correlation_id, request_id,
-                           strategy_id, session_id, source, start, end, q)  # fmt: skip
         svc: AppServices = request.app.state.services
         filename = export_filename(datetime.now(UTC))
         return Stream(

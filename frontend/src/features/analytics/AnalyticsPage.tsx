@@ -1,11 +1,11 @@
-import { Alert, Anchor, Button, Card, Group, Paper, Skeleton, SimpleGrid, Stack, Switch, Text, Title, Tooltip } from '@mantine/core';
+import { Anchor, Button, Card, Group, Paper, Skeleton, SimpleGrid, Stack, Switch, Text, Title, Tooltip } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
-import { IconAlertTriangle, IconChartLine, IconRefresh } from '@tabler/icons-react';
+import { IconChartLine, IconRefresh } from '@tabler/icons-react';
 import type { UseQueryResult } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { asApiError } from '../../api/errors';
 import { PageTitle } from '../../app/PageTitle';
+import { QueryError } from '../../app/QueryState';
 import { BreakdownTable, humanizeKey } from './BreakdownTable';
 import { DailyPnlChart, EquityDrawdownChart, PnlHistogram, RollingWinRateChart } from './charts';
 import { ExportButton } from './ExportButton';
@@ -15,28 +15,6 @@ import { KpiSections } from './KpiSections';
 import { formatInTz, clockTime, filtersFromSearch, filtersToSearch, toApiQuery, PRESET_LABELS, type AnalyticsFilters } from './rangeState';
 import { useAnalytics, useStrategies } from './useAnalytics';
 import type { AnalyticsSummaryResponse, History, OpenSessionsStats } from './types';
-
-function ErrorState({ query, label }: { query: UseQueryResult<unknown>; label: string }) {
-  const e = asApiError(query.error);
-  return (
-    <Alert color="red" icon={<IconAlertTriangle size={18} />} title={`Could not load ${label}`} role="alert" data-testid={`error-${label.replace(/\s+/g, '-')}`}>
-      <Text size="sm">{e.detail}</Text>
-      {e.fields.length > 0 && (
-        <Text size="sm">
-          {e.fields.map((f) => `${f.field}: ${f.message}`).join('; ')}
-        </Text>
-      )}
-      {e.correlationId && (
-        <Text size="xs" c="dimmed" ff="monospace">
-          ref {e.correlationId}
-        </Text>
-      )}
-      <Button size="xs" variant="light" mt="sm" onClick={() => void query.refetch()} loading={query.isFetching}>
-        Retry
-      </Button>
-    </Alert>
-  );
-}
 
 function KpiSkeleton() {
   return (
@@ -161,7 +139,7 @@ function Content({
       {history.isPending ? (
         <Skeleton h={340} radius="sm" />
       ) : history.isError ? (
-        <ErrorState query={history} label="charts" />
+        <QueryError query={history} label="charts" />
       ) : (
         <Charts history={history.data.history} tz={data.range.timezone} />
       )}
@@ -260,7 +238,7 @@ export default function AnalyticsPage() {
       {summary.isPending ? (
         <KpiSkeleton />
       ) : summary.isError && !summary.data ? (
-        <ErrorState query={summary} label="analytics" />
+        <QueryError query={summary} label="analytics" />
       ) : summary.data ? (
         <Content data={summary.data} history={history} filters={filters} strategyName={strategyName} onAll={onAll} />
       ) : null}
