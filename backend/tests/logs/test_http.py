@@ -106,6 +106,21 @@ async def test_batch_user_and_key(client):
     assert r.json()["items"][0]["logger"] == "external.app"
 
 
+async def test_batch_entries_are_stored_with_secrets_redacted(client):
+    entry = {
+        "message": "WebSocket failed: wss://h/api/ws?ticket=HSCLfThmJwxIF_ftin9oQOCPlmbk1pR8",
+        "logger": "ws",
+        "context": {"url": "/api/x?api_key=s3cr3tvalue", "authorization": "Bearer abc", "attempt": 2},
+    }
+    r = await client.post("/api/logs/batch", json={"entries": [entry]})
+    assert r.status_code == 202, r.text
+    item = (await client.get("/api/logs", params={"logger": "frontend.ws"})).json()["items"][0]
+    assert item["message"] == "WebSocket failed: wss://h/api/ws?ticket=[REDACTED]"
+    assert item["payload"]["context"] == {"url": "/api/x?api_key=[REDACTED]", "authorization": "[REDACTED]", "attempt": 2}
+    export = (await client.get("/api/logs/export", params={"format": "csv", "logger": "frontend.ws"})).text
+    assert "HSCLfThm" not in export and "s3cr3tvalue" not in export and "Bearer abc" not in export
+
+
 async def test_batch_rejections(client):
     no_auth = {"Authorization": ""}
     assert (await client.post("/api/logs/batch", json={"entries": [{"message": "x"}]}, headers=no_auth)).status_code == 401

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -67,8 +68,40 @@ def test_line_shape_context_and_redaction(tmp_path) -> None:
 def test_redact_never_raises_and_keeps_plain_text(text: str) -> None:
     out = redact_text(text)
     assert isinstance(out, str)
-    if "eyJ" not in text and "dp_" not in text and "earer" not in text.lower():
+    if "eyJ" not in text and "dp_" not in text and "earer" not in text.lower() and "=" not in text:
         assert out == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '127.0.0.1:0 - "WebSocket /api/ws?ticket=HSCLfThmJwxIF_ftin9oQOCPlmbk1pR8" [accepted]',
+            '127.0.0.1:0 - "WebSocket /api/ws?ticket=[REDACTED]" [accepted]',
+        ),
+        ("GET /x?a=1&api_key=s3cr3t&b=2", "GET /x?a=1&api_key=[REDACTED]&b=2"),
+        ("GET /x?access_token=abc#frag", "GET /x?access_token=[REDACTED]#frag"),
+        ("password=hunter2&user=bob", "password=[REDACTED]&user=bob"),
+        ("GET /x?API-KEY=Zz9 done", "GET /x?API-KEY=[REDACTED] done"),
+        ("retrying with client_secret=abc123 now", "retrying with client_secret=[REDACTED] now"),
+        # not secrets: other names, and the same words outside a parameter
+        ("GET /api/logs?level=ERROR&q=ticket", "GET /api/logs?level=ERROR&q=ticket"),
+        ("ws ticket issued, ttl=30", "ws ticket issued, ttl=30"),
+        ("token_count=3 in a sentence", "token_count=3 in a sentence"),
+        ("GET /x?ticket_ttl=30&tokens=5", "GET /x?ticket_ttl=30&tokens=5"),
+    ],
+)
+def test_redact_secret_query_parameters(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+def test_uvicorn_websocket_line_is_logged_without_the_ticket(tmp_path) -> None:
+    path = tmp_path / "backend.log"
+    logger, handler = _logger(path)
+    logger.info('%s - "WebSocket %s" [accepted]', "127.0.0.1:0", "/api/ws?ticket=HSCLfThmJwxIF_ftin9oQOCPlmbk1pR8")
+    handler.close()
+    data = path.read_text()
+    assert "HSCLfThm" not in data and "ticket=[REDACTED]" in json.loads(data)["message"]
 
 
 def test_redact_by_key_name() -> None:

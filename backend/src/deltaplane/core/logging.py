@@ -29,13 +29,18 @@ _SECRET_KEY = re.compile(
 _SECRET_VALUE = re.compile(
     r"(eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}|dp_[A-Za-z0-9]{6,}_[A-Za-z0-9_-]{16,}|(?i:bearer)\s+[A-Za-z0-9._~+/-]{16,})"
 )
+# A parameter whose name ends in a secret word, in a URL, form body or message (`/api/ws?ticket=...`,
+# `&api_key=...`, `password=...`): keep the name, drop the value (`token_count=3` stays). uvicorn logs WebSocket paths with their query string.
+_SECRET_PARAM = re.compile(
+    r"(?i)((?:^|[?&;\s])[\w.-]*?(?:pass(?:word)?|secret|token|api[_-]?key|signature|credential|ticket)=)[^&;#\s\"']+"
+)
 
 _STANDARD_ATTRS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName", "color_message"}
 _CONTEXT_FIELDS = ("correlation_id", "request_id", "strategy_id", "session_id")
 
 
 def redact_text(text: str) -> str:
-    return _SECRET_VALUE.sub(REDACTED, text)
+    return _SECRET_PARAM.sub(r"\g<1>" + REDACTED, _SECRET_VALUE.sub(REDACTED, text))
 
 
 def redact(value: Any, key: str | None = None) -> Any:

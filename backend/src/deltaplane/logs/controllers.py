@@ -23,6 +23,7 @@ from deltaplane.auth.middleware import authenticate
 from deltaplane.auth.schemas import AuthUser
 from deltaplane.core import context
 from deltaplane.core.errors import FieldError
+from deltaplane.core.logging import redact, redact_text
 from deltaplane.core.services import AppServices
 from deltaplane.logs.parsing import (
     COLUMN_LIMITS,
@@ -232,7 +233,8 @@ def _batch_row(index: int, entry: Any, source: str, user: str | None, now: datet
         if value is not None and len(str(value)) > COLUMN_LIMITS[name] - 10:
             raise FieldError(f"{where}.{name}", f"must be at most {COLUMN_LIMITS[name] - 10} characters")
         text_fields[name] = None if value in (None, "") else str(value)
-    payload = dict(entry)
+    # Stored like our own lines: secrets redacted (a reported error can carry a URL with a ticket).
+    payload = redact(dict(entry))
     payload["user"] = user
     payload["source"] = source
     logger_name = text_fields["logger"] or "app"
@@ -241,7 +243,7 @@ def _batch_row(index: int, entry: Any, source: str, user: str | None, now: datet
         "level": normalise_level(raw_level),
         "logger": f"{source}.{logger_name}",
         "event": text_fields["event"] or f"{source}_log",
-        "message": message[:MAX_MESSAGE_CHARS],
+        "message": redact_text(message[:MAX_MESSAGE_CHARS]),
         "correlation_id": text_fields["correlation_id"] or context.correlation_id_var.get(),
         "request_id": text_fields["request_id"],
         "strategy_id": text_fields["strategy_id"],
