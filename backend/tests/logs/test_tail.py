@@ -10,6 +10,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import msgspec
 import pytest
 from conftest import count_rows, make_line, stored_seqs
 
@@ -74,6 +75,35 @@ async def test_malformed_and_blank_lines(tmp_path, db_url, db_file):
     assert await drain(tail) == 5
     await tail.stop()
     assert stored_seqs(db_file) == [0, "plain text crash", "{broken json", "\ufffd\ufffd bad utf8", 1]
+
+
+async def test_lines_longer_than_a_read_chunk_and_than_the_line_limit(tmp_path, db_url, db_file):
+    """A line spanning several read chunks is one row; one over MAX_LINE_BYTES is stored in
+    MAX_LINE_BYTES pieces (RAW rows); the lines around them are untouched, and a long line
+    still missing its newline waits for it."""
+    from deltaplane.logs.parsing import MAX_MESSAGE_CHARS, MAX_PAYLOAD_CHARS
+    from deltaplane.logs.tail import MAX_LINE_BYTES, READ_CHUNK
+
+    log = tmp_path / "backend.log"
+    long_json = make_line(1, message="m" * (2 * READ_CHUNK + 123))
+    huge = b"h" * (2 * MAX_LINE_BYTES + 5)
+    append(log, make_line(0) + long_json + huge + b"\n" + make_line(2) + b"p" * (READ_CHUNK + 7))
+    tail = tail_for(log, db_url)
+    assert await drain(tail) == 6
+    assert tail.stats()["lag_bytes"] == READ_CHUNK + 7  # the unterminated long line waits
+    append(log, b"q\n")
+    assert await drain(tail) == 1
+    await tail.stop()
+    with sqlite3.connect(db_file) as conn:
+        rows = conn.execute("SELECT level, message, payload FROM backend_logs ORDER BY id").fetchall()
+    assert len(rows) == 7
+    assert [msgspec.json.decode(rows[i][2])["seq"] for i in (0, 5)] == [0, 2]
+    # the long JSON line: one row; message and payload kept to their limits
+    assert rows[1][0] == "INFO" and rows[1][1] == "m" * MAX_MESSAGE_CHARS and len(rows[1][2]) == MAX_PAYLOAD_CHARS
+    pieces = [(level, msgspec.json.decode(payload).get("raw_chars", len(message))) for level, message, payload in rows[2:5]]
+    assert pieces == [("RAW", MAX_LINE_BYTES), ("RAW", MAX_LINE_BYTES), ("RAW", 5)]
+    last = msgspec.json.decode(rows[6][2])
+    assert rows[6][0] == "RAW" and last["raw_chars"] == READ_CHUNK + 8  # completed by the appended "q"
 
 
 async def test_crash_inside_transaction_loses_and_duplicates_nothing(tmp_path, db_url, db_file):

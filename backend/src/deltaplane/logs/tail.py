@@ -56,7 +56,8 @@ from deltaplane.logs.store import (
 logger = logging.getLogger("deltaplane.logs.tail")
 
 FINGERPRINT_BYTES = 1024
-READ_CHUNK = 4 * 1024 * 1024
+# A few batches' worth: every batch copies the unread rest of the buffer (4 MiB cost 1 us/line).
+READ_CHUNK = 256 * 1024
 MAX_LINE_BYTES = 1024 * 1024
 
 
@@ -217,7 +218,7 @@ class _FileReader:
         taken: list[bytes] = []
         while len(taken) < max_lines:
             eof = False
-            if len(self.buf) < READ_CHUNK:
+            if len(self.buf) < READ_CHUNK or b"\n" not in self.buf:  # (a line may be longer than a chunk)
                 more = os.pread(self.fd, READ_CHUNK, self.offset + len(self.buf))
                 eof = not more
                 self.buf += more
@@ -226,6 +227,8 @@ class _FileReader:
             if complete:
                 self.offset += sum(len(p) for p in complete) + len(complete)
                 self.buf = parts[-1]
+                if max(map(len, complete)) > MAX_LINE_BYTES:  # the end of a line already cut, or a long one
+                    complete = [p[i : i + MAX_LINE_BYTES] for p in complete for i in range(0, len(p) or 1, MAX_LINE_BYTES)]
                 taken.extend(complete)
                 continue
             if len(self.buf) >= MAX_LINE_BYTES:  # an absurdly long line: store it in pieces
