@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import count_rows, make_line, stored_seqs
 
-from deltaplane.db.engine import WriterPriority, create_engine, create_sessionmaker
+from deltaplane.db.engine import WRITER_PRIORITY, WriterPriority, create_engine, create_sessionmaker
 from deltaplane.logs.ingest_process import LogIngestProcess, TailerConfig
 from deltaplane.logs.store import CheckpointMoved
 from deltaplane.logs.tail import BackendLogTailService
@@ -77,8 +77,11 @@ async def test_ingest_process_ingests_feeds_the_live_tail_and_survives_a_crash(t
         assert len(watcher.rows) == 300
 
         first_pid = handle.pid
+        # As if killed mid-batch, holding the write lock: the app's writers must not keep waiting on it.
+        WRITER_PRIORITY.shared()[1].value = first_pid
         os.kill(first_pid, signal.SIGKILL)  # a crash of the child: the supervisor restarts it
         await until(lambda: handle.restarts == 1 and handle.running and handle.pid != first_pid, "a restart")
+        assert WRITER_PRIORITY.holder != first_pid
         append(log, b"".join(make_line(i) for i in range(400, 600)))
         await until(lambda: count_rows(db_file) == 600, "ingestion after the restart")
         assert handle.stats()["restarts"] == 1
@@ -132,6 +135,65 @@ def test_writer_priority_holds_the_tailer_back_while_an_app_writer_waits():
     thread.join(10)
     waiter.join(10)
     assert result == [True] and priority.waiting == 0
+
+
+def test_an_app_writer_arriving_mid_batch_goes_as_soon_as_the_tailer_commits():
+    priority = WriterPriority()
+    entered = threading.Event()
+
+    def app_writer() -> None:
+        with priority.waiting_for_lock():
+            entered.set()
+
+    with priority.holding_lock():  # the tailer holds the write lock
+        assert priority.holder == os.getpid()
+        thread = threading.Thread(target=app_writer)
+        thread.start()
+        assert not entered.wait(0.05) and priority.waiting == 1  # waits for the batch, counted in
+    assert priority.holder == 0
+    assert entered.wait(10)  # the batch committed: in it goes
+    thread.join(10)
+    assert priority.waiting == 0
+
+
+def _hold_then_hang(shared, ready) -> None:  # a tailer process that dies holding the lock
+    with WriterPriority(*shared).holding_lock():
+        ready.send(os.getpid())
+        signal.pause()
+
+
+def test_a_tailer_killed_holding_the_lock_cannot_block_the_app_writers(monkeypatch):
+    """No lock is shared across processes: a kill -9 at any instant leaves flags, not a held
+    lock. A stale holder costs an app writer at most HANDOFF_TIMEOUT_S, and none once the
+    supervisor has cleared it."""
+    import multiprocessing
+
+    # fork: the child needs nothing but the shared flags (a spawned one would re-import this module)
+    ctx = multiprocessing.get_context("fork")
+    priority = WriterPriority()
+    monkeypatch.setattr(WriterPriority, "HANDOFF_TIMEOUT_S", 0.2)
+    reader, writer = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_hold_then_hang, args=(priority.shared(), writer), daemon=True)
+    child.start()
+    assert reader.poll(60), "the child did not start"
+    pid = reader.recv()
+    os.kill(pid, signal.SIGKILL)
+    child.join(10)
+    assert priority.holder == pid  # what it left behind
+    done = threading.Event()
+
+    def app_writer() -> None:
+        with priority.waiting_for_lock():
+            done.set()
+
+    thread = threading.Thread(target=app_writer)
+    thread.start()
+    assert done.wait(10), "an app writer waited on a dead tailer for more than the hand-off timeout"
+    thread.join(10)
+    priority.release_dead_holder(pid + 1)  # someone else's pid: not ours to clear
+    assert priority.holder == pid
+    priority.release_dead_holder(pid)
+    assert priority.holder == 0
 
 
 @pytest.mark.parametrize("enabled", [True, False])

@@ -106,6 +106,57 @@ async def test_lines_longer_than_a_read_chunk_and_than_the_line_limit(tmp_path, 
     assert rows[6][0] == "RAW" and last["raw_chars"] == READ_CHUNK + 8  # completed by the appended "q"
 
 
+def test_writer_flags_its_lock_hold_until_commit(db_file):
+    """App writers wait for `holder` to clear (db.engine.WriterPriority), so it must cover the
+    write transaction, failures included, and clear before COMMIT: COMMIT also runs SQLite's WAL
+    auto-checkpoint after releasing the lock, and app writers must not wait through that."""
+    from datetime import UTC, datetime
+
+    from deltaplane.db.engine import WriterPriority
+    from deltaplane.logs.parsing import db_timestamp, line_values
+    from deltaplane.logs.store import SqliteLogWriter
+
+    priority = WriterPriority()
+    writer = SqliteLogWriter(str(db_file), priority=priority)
+    statements: list[tuple[str, int]] = []
+
+    class Recording:
+        def __init__(self, conn: sqlite3.Connection) -> None:
+            self.conn = conn
+
+        @property
+        def in_transaction(self) -> bool:
+            return self.conn.in_transaction
+
+        def execute(self, sql: str, *args):
+            statements.append((sql.split(" (")[0], priority.holder))
+            return self.conn.execute(sql, *args)
+
+        def executemany(self, sql: str, rows):
+            statements.append((sql.split(" (")[0], priority.holder))
+            return self.conn.executemany(sql, rows)
+
+    real, writer.conn = writer.conn, Recording(writer.conn)
+    now = datetime.now(UTC)
+    writer.insert([line_values(make_line(i), now, db_timestamp(now)) for i in range(200)])
+    me = os.getpid()
+    assert statements == [
+        ("BEGIN IMMEDIATE", 0),
+        ("INSERT INTO backend_logs", me),
+        ("SELECT last_insert_rowid()", me),
+        ("INSERT INTO backend_logs_fts", me),
+        ("COMMIT", 0),
+    ]
+    statements.clear()
+    writer.before_commit = lambda: (_ for _ in ()).throw(RuntimeError("crash before COMMIT"))
+    with pytest.raises(RuntimeError):
+        writer.insert([line_values(make_line(200), now, db_timestamp(now))])
+    assert statements[-1] == ("ROLLBACK", 0) and priority.holder == 0  # cleared on the failure path too
+    writer.conn = real
+    writer.close()
+    assert count_rows(db_file) == 200
+
+
 async def test_crash_inside_transaction_loses_and_duplicates_nothing(tmp_path, db_url, db_file):
     log = tmp_path / "backend.log"
     append(log, b"".join(make_line(i) for i in range(100)))

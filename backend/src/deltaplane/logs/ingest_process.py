@@ -4,8 +4,8 @@ Why: tailing at full speed is CPU-bound Python (read, parse) plus SQLite inserts
 process it competes with request handling and the strategy engine for the GIL, and the API's
 p99 latency grew several-fold while a backlog was ingested (bench/bench_log_ingest_api.py). In a
 child process it runs on its own core and the API only pays for SQLite's write lock, which the
-tailer yields to the app's writers (db.engine.WRITER_PRIORITY works within a process, so across
-processes the batches are simply kept short).
+tailer yields to the app's writers (db.engine.WRITER_PRIORITY lives in shared memory: the app's
+writers go first, and one arriving mid-batch takes the lock as soon as the batch commits).
 
 What stays the same: `BackendLogTailService` does the work, with its exactly-once checkpoint;
 the parent keeps the same surface (`listeners`, `publish`, `stats`, `start`, `stop`) so the API,
@@ -222,6 +222,7 @@ class LogIngestProcess(RowFanout):
             await self._exited.wait()
             process = self._process
             await asyncio.to_thread(process.join, 5)
+            WRITER_PRIORITY.release_dead_holder(process.pid)  # killed mid-batch: app writers must not wait on it
             if self._stopping:
                 return
             self.restarts += 1
@@ -247,6 +248,7 @@ class LogIngestProcess(RowFanout):
             if process.is_alive():
                 process.kill()
                 await asyncio.to_thread(process.join, 5)
+            WRITER_PRIORITY.release_dead_holder(process.pid)
         if self._conn is not None:
             self._on_readable_final()
         if self._fetcher is not None:

@@ -157,30 +157,34 @@ class SqliteLogWriter:
         self.priority.wait_until_clear(self.YIELD_TIMEOUT_S)
         conn.execute("BEGIN IMMEDIATE")
         try:
-            if checkpoint is not None and expected is not ANY_CHECKPOINT:
-                stored = self.load_checkpoint(checkpoint.path)
-                if _position(stored) != _position(expected):  # type: ignore[arg-type]
-                    raise CheckpointMoved(f"{checkpoint.path}: stored checkpoint {stored} is not {expected}")
-            if tuples:
-                conn.executemany(_INSERT_SQL, tuples)
-                last_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-                first_id = last_id - len(tuples) + 1  # contiguous: we hold the write lock
-                if self.has_fts:
-                    conn.execute(_FTS_SQL, (first_id, last_id))
-            if checkpoint is not None:
-                conn.execute(
-                    _CHECKPOINT_SQL,
-                    (
-                        checkpoint.path,
-                        checkpoint.file_id,
-                        checkpoint.fingerprint,
-                        checkpoint.offset,
-                        checkpoint.lines,
-                        db_timestamp(datetime.now(UTC)),
-                    ),
-                )
-            if self.before_commit is not None:
-                self.before_commit()
+            with self.priority.holding_lock():  # app writers arriving now wait for our COMMIT
+                if checkpoint is not None and expected is not ANY_CHECKPOINT:
+                    stored = self.load_checkpoint(checkpoint.path)
+                    if _position(stored) != _position(expected):  # type: ignore[arg-type]
+                        raise CheckpointMoved(f"{checkpoint.path}: stored checkpoint {stored} is not {expected}")
+                if tuples:
+                    conn.executemany(_INSERT_SQL, tuples)
+                    last_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+                    first_id = last_id - len(tuples) + 1  # contiguous: we hold the write lock
+                    if self.has_fts:
+                        conn.execute(_FTS_SQL, (first_id, last_id))
+                if checkpoint is not None:
+                    conn.execute(
+                        _CHECKPOINT_SQL,
+                        (
+                            checkpoint.path,
+                            checkpoint.file_id,
+                            checkpoint.fingerprint,
+                            checkpoint.offset,
+                            checkpoint.lines,
+                            db_timestamp(datetime.now(UTC)),
+                        ),
+                    )
+                if self.before_commit is not None:
+                    self.before_commit()
+            # The flag clears just before COMMIT: a waiting app writer goes to BEGIN IMMEDIATE and
+            # gets the lock as soon as COMMIT releases it, not after the WAL auto-checkpoint that
+            # COMMIT runs (without the lock) before it returns.
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
