@@ -30,7 +30,8 @@ _SECRET_VALUE = re.compile(
     r"(eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}|dp_[A-Za-z0-9]{6,}_[A-Za-z0-9_-]{16,}|(?i:bearer)\s+[A-Za-z0-9._~+/-]{16,})"
 )
 # A parameter whose name ends in a secret word, in a URL, form body or message (`/api/ws?ticket=...`,
-# `&api_key=...`, `password=...`): keep the name, drop the value (`token_count=3` stays). uvicorn logs WebSocket paths with their query string.
+# `&api_key=...`, `password=...`): keep the name, drop the value (`token_count=3` stays).
+# uvicorn logs WebSocket paths with their query string.
 _SECRET_PARAM = re.compile(
     r"(?i)((?:^|[?&;\s])[\w.-]*?(?:pass(?:word)?|secret|token|api[_-]?key|signature|credential|ticket)=)[^&;#\s\"']+"
 )

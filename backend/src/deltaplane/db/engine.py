@@ -93,7 +93,7 @@ class WriterPriority:
 
     @contextmanager
     def holding_lock(self) -> Iterator[None]:
-        """Tailer side, from the moment it holds the write lock until COMMIT or ROLLBACK."""
+        """Tailer side, from the moment it holds the write lock until just before COMMIT (or the failure)."""
         self._holder.value = os.getpid()
         try:
             yield
