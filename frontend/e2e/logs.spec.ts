@@ -77,8 +77,9 @@ test('log viewer: correlation filter, pivot, live tail, HTML as text, export; sc
   if (reqId) {
     await rows.first().getByTestId('pivot-request_id').first().click();
     await expect(page).toHaveURL(new RegExp(`/logs\\?request_id=${reqId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
-    await expect(rows.first()).toBeVisible();
-    for (const v of await page.getByTestId('pivot-request_id').evaluateAll((els) => els.map((e) => e.getAttribute('data-value')))) expect(v).toBe(reqId);
+    // Retried until the list settles (right after the click it may still be loading).
+    const requestIds = async () => [...new Set(await rows.evaluateAll((els) => els.map((e) => e.querySelector('[data-testid="pivot-request_id"]')?.getAttribute('data-value') ?? null)))];
+    await expect.poll(requestIds, { timeout: 15_000 }).toEqual([reqId]);
     await shot(page, 'logs-pivot-to-request-id-laptop-light', { fullPage: false });
   }
 

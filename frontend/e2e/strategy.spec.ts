@@ -134,9 +134,10 @@ test('create a strategy, preview, start it, see it open with two legs live, stop
   await expect(logRows.first()).toBeVisible({ timeout: 15_000 }); // the engine's lines, ingested from the file
   const pivotValues = (field: string) =>
     logRows.evaluateAll((els, f) => els.map((e) => e.querySelector(`[data-testid="pivot-${f}"]`)?.getAttribute('data-value') ?? null), field);
-  const strategyIds = await pivotValues('strategy_id');
-  expect(strategyIds.length).toBeGreaterThan(0);
-  expect(new Set(strategyIds)).toEqual(new Set([id]));
+  // Retried until the list settles: the unfiltered page can still be on screen (or the list
+  // empty while the filtered page loads) right after Enter.
+  const onlyValue = async (field: string) => [...new Set(await pivotValues(field))];
+  await expect.poll(() => onlyValue('strategy_id'), { timeout: 15_000 }).toEqual([id]);
   await expect(page.getByTestId('log-list')).toContainText('manual_stop', { timeout: 15_000 });
   await shot(page, 'logs-filtered-by-the-strategy-laptop-light', { fullPage: false });
   const correlation = await logRows.first().getByTestId('pivot-correlation_id').first().getAttribute('data-value');
@@ -145,7 +146,7 @@ test('create a strategy, preview, start it, see it open with two legs live, stop
   await expect(page.getByTestId('filter-correlation_id')).toHaveValue(correlation!);
   await expect(page.getByTestId('filter-strategy_id')).toHaveValue('');
   await expect(logRows.first()).toBeVisible();
-  expect(new Set(await pivotValues('correlation_id'))).toEqual(new Set([correlation]));
+  await expect.poll(() => onlyValue('correlation_id'), { timeout: 15_000 }).toEqual([correlation]);
   await shot(page, 'logs-pivot-to-a-correlation-id-laptop-light', { fullPage: false });
   await page.getByTestId('nav-history').click();
 
