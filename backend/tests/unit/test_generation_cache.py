@@ -148,3 +148,37 @@ async def test_commit_listeners_get_changed_rows_after_commit_only(things) -> No
         await db.commit()
     assert [(c.values["id"], c.values["name"]) for c in seen[1]] == [(1, "c")]
     assert [c.values["id"] for c in seen[2]] == [1]
+
+
+async def test_load_through_caches_only_while_following_commits(things) -> None:  # type: ignore[no-untyped-def]
+    maker, _ = things
+    cache: GenerationCache[int, str] = GenerationCache(60.0)
+    loads = 0
+
+    async def load_name() -> str:
+        nonlocal loads
+        loads += 1
+        async with maker() as db:
+            row = await db.get(Thing, 1)
+            return "" if row is None else row.name
+
+    def handler(changes: list[Change]) -> None:
+        for change in changes:
+            if change.model is Thing:
+                cache.invalidate(change.values["id"])
+
+    async with maker() as db:
+        db.add(Thing(id=1, name="a"))
+        await db.commit()
+    assert [await cache.load_through(1, load_name) for _ in range(2)] == ["a", "a"] and loads == 2  # not following
+    cache.follow_commits(handler)
+    assert [await cache.load_through(1, load_name) for _ in range(2)] == ["a", "a"] and loads == 3  # cached
+    async with maker() as db:
+        (await db.get(Thing, 1)).name = "b"
+        await db.commit()
+    assert await cache.load_through(1, load_name) == "b" and loads == 4  # the commit dropped it
+    cache.stop_following()
+    async with maker() as db:
+        (await db.get(Thing, 1)).name = "c"
+        await db.commit()  # no listener now: a cached "b" would be stale...
+    assert await cache.load_through(1, load_name) == "c" and loads == 5  # ...so nothing is cached

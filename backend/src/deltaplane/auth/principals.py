@@ -23,7 +23,7 @@ from deltaplane.auth.models import User
 from deltaplane.auth.schemas import AuthUser
 from deltaplane.auth.services import AccountState, AuthFailed, check_principal
 from deltaplane.core.cache import GenerationCache
-from deltaplane.db.changes import Change, on_commit
+from deltaplane.db.changes import Change
 
 USER_TTL_SECONDS = 10.0
 TOKEN_CACHE_SIZE = 4096
@@ -34,19 +34,13 @@ class PrincipalCache:
         self.accounts: GenerationCache[int, AccountState | None] = GenerationCache(ttl)
         self.clock = clock
         self._claims: dict[str, tokens.AccessClaims] = {}
-        self._unlisten: Callable[[], None] | None = None
 
     def start(self) -> None:
         """Listen to commits; until then (and after stop) every request reads the account."""
-        if self._unlisten is None:
-            self.accounts.invalidate_all()
-            self._unlisten = on_commit(self.on_commit)
+        self.accounts.follow_commits(self.on_commit)
 
     def stop(self) -> None:
-        if self._unlisten is not None:
-            self._unlisten()
-            self._unlisten = None
-        self.accounts.invalidate_all()
+        self.accounts.stop_following()
 
     def on_commit(self, changes: list[Change]) -> None:
         for model, values in changes:
@@ -81,7 +75,5 @@ class PrincipalCache:
                 user = await db.get(User, claims.user_id)
                 return None if user is None else AccountState.of(user)
 
-        if self._unlisten is None:
-            return check_principal(claims, await load())
         # Concurrent requests of one account share one read (no stampede when it expires under load).
-        return check_principal(claims, await self.accounts.get_or_load(claims.user_id, load))
+        return check_principal(claims, await self.accounts.load_through(claims.user_id, load))

@@ -11,7 +11,8 @@ the latest invalidation.
 
 `invalidate(key)` / `invalidate_all()` are called by commit listeners (db/changes.py) after the
 COMMIT, so a read that overlapped a commit is never stored, and a read that starts after it sees
-the new rows. Entries also expire after `ttl` seconds: a safety net for changes no listener sees
+the new rows. `follow_commits(handler)` registers such a listener; `load_through` caches only
+while one is registered (before start-up and after shutdown nothing would drop a stale entry). Entries also expire after `ttl` seconds: a safety net for changes no listener sees
 (another process, bulk SQL).
 """
 
@@ -21,6 +22,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
+
+from deltaplane.db.changes import Change, on_commit
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -38,6 +41,7 @@ class GenerationCache(Generic[K, V]):
         self._loads: dict[K, tuple[Generation, asyncio.Future[V]]] = {}
         self.hits = 0
         self.misses = 0
+        self._unlisten: Callable[[], None] | None = None
 
     def generation(self, key: K) -> Generation:
         """A token that changes whenever `key` (or everything) is invalidated."""
@@ -86,6 +90,25 @@ class GenerationCache(Generic[K, V]):
             del self._loads[key]
         if not fut.cancelled():
             fut.exception()  # retrieved here: every waiter may have gone away
+
+    # -- following commits (db/changes.py) ----------------------------------------------------------
+    def follow_commits(self, handler: Callable[[list[Change]], None]) -> None:
+        """Start caching; `handler` turns each commit's changes into `invalidate` calls."""
+        if self._unlisten is None:
+            self.invalidate_all()
+            self._unlisten = on_commit(handler)
+
+    def stop_following(self) -> None:
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
+        self.invalidate_all()
+
+    async def load_through(self, key: K, load: Callable[[], Awaitable[V]]) -> V:
+        """`get_or_load` while following commits, else `load()` every time."""
+        if self._unlisten is None:
+            return await load()
+        return await self.get_or_load(key, load)
 
     def invalidate(self, key: K) -> None:
         self._key_gen[key] = self._key_gen.get(key, 0) + 1

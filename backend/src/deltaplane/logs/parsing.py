@@ -307,17 +307,17 @@ def line_values(line: bytes, now: datetime, ingested_db: str) -> tuple[Any, ...]
     return row_values(parse_line(line, now))
 
 
+def row_from_values(values: tuple[Any, ...]) -> dict[str, Any]:
+    """Insert values (see `row_values`) back to the row dict `parse_line` gives (aware datetimes)."""
+    row: dict[str, Any] = dict(zip(ROW_FIELDS, values, strict=True))
+    for key in ("timestamp", "ingested_at"):
+        row[key] = datetime.fromisoformat(row[key]).replace(tzinfo=UTC)
+    return row
+
+
 def api_row_from_values(row_id: int, values: tuple[Any, ...]) -> dict[str, Any]:
     """Insert values (see `row_values`) as the API/live tail shows the stored row."""
-    row: dict[str, Any] = dict(zip(ROW_FIELDS, values, strict=True))
-    row["id"] = row_id
-    for key in ("timestamp", "ingested_at"):
-        row[key] = iso_timestamp(datetime.fromisoformat(row[key]).replace(tzinfo=UTC))
-    try:
-        row["payload"] = _decoder.decode(row["payload"])
-    except (msgspec.DecodeError, ValueError, RecursionError):
-        row["payload"] = {"raw": row["payload"]}
-    return row
+    return row_for_api({**row_from_values(values), "id": row_id})
 
 
 def row_for_api(row: dict[str, Any]) -> dict[str, Any]:

@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from deltaplane.db.engine import WRITER_PRIORITY, WriterPriority
 from deltaplane.logs.fanout import RowFanout
-from deltaplane.logs.parsing import ROW_FIELDS, api_row_from_values, db_timestamp, line_values
+from deltaplane.logs.parsing import api_row_from_values, db_timestamp, line_values, row_from_values
 from deltaplane.logs.store import (
     Checkpoint,
     CheckpointMoved,
@@ -425,7 +425,7 @@ class BackendLogTailService(RowFanout):
         if batch is None:
             return None
         assert self.engine is not None
-        rows = [_row_from_values(v) for v in batch.values]
+        rows = [row_from_values(v) for v in batch.values]
         async with self.engine.begin() as conn:
             return batch, await insert_rows_async(conn, rows, batch.checkpoint)
 
@@ -516,14 +516,6 @@ class BackendLogTailService(RowFanout):
             "last_line_timestamp": self.last_line_timestamp.isoformat() if self.last_line_timestamp else None,
             "last_error": self.last_error,
         }
-
-
-def _row_from_values(values: tuple[Any, ...]) -> dict[str, Any]:
-    """Insert values back to the row dict the SQLAlchemy path takes (aware datetimes)."""
-    row = dict(zip(ROW_FIELDS, values, strict=True))
-    for key in ("timestamp", "ingested_at"):
-        row[key] = datetime.fromisoformat(row[key]).replace(tzinfo=UTC)
-    return row
 
 
 __all__ = ["BackendLogTailService", "file_identity", "fingerprint_of"]

@@ -15,7 +15,7 @@ The result is exactly what the uncached view returned.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -25,7 +25,7 @@ import msgspec
 from sqlalchemy import select
 
 from deltaplane.core.cache import GenerationCache
-from deltaplane.db.changes import Change, on_commit
+from deltaplane.db.changes import Change
 from deltaplane.strategy.config import StrategyConfig
 from deltaplane.strategy.models import EngineOrder, Leg, SessionEvent, Strategy, TradingSession
 
@@ -70,20 +70,14 @@ class RuntimeView:
         self.active_statuses = frozenset(active_statuses)
         self.rows: GenerationCache[int, RuntimeRows] = GenerationCache(ROWS_TTL_SECONDS)
         self._session_owner: dict[str, int] = {}  # trading session id -> strategy id
-        self._unlisten: Callable[[], None] | None = None
 
     # --- invalidation ----------------------------------------------------------------------------
     def start(self) -> None:
         """Listen to commits; until then (and after stop) every read goes to the database."""
-        if self._unlisten is None:
-            self.rows.invalidate_all()
-            self._unlisten = on_commit(self.on_commit)
+        self.rows.follow_commits(self.on_commit)
 
     def stop(self) -> None:
-        if self._unlisten is not None:
-            self._unlisten()
-            self._unlisten = None
-        self.rows.invalidate_all()
+        self.rows.stop_following()
 
     def on_commit(self, changes: list[Change]) -> None:
         try:
@@ -119,9 +113,7 @@ class RuntimeView:
         return await compose(self.engine, self.engine.runners.get(strategy_id), rows)
 
     async def _rows(self, strategy_id: int) -> RuntimeRows:
-        if self._unlisten is None:
-            return await self._load(strategy_id)
-        return await self.rows.get_or_load(strategy_id, lambda: self._load(strategy_id))
+        return await self.rows.load_through(strategy_id, lambda: self._load(strategy_id))
 
     async def _load(self, strategy_id: int) -> RuntimeRows:
         async with self.engine.read_sessionmaker() as db:
