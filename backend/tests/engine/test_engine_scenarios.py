@@ -184,6 +184,8 @@ async def test_bad_config_is_422_naming_the_field_and_nothing_is_written(tmp_pat
             ({"quantity": 0}, "quantity"),
             ({"entry_time": "25:00"}, "entry_time"),
             ({"trailing_rules": [{"trigger_pct": "40", "lock_pct": "10"}, {"trigger_pct": "20", "lock_pct": "5"}]}, "trailing_rules"),
+            ({"delta_low": "NaN"}, "delta_low"),  # was a 500: a NaN Decimal raises on comparison
+            ({"execution": {"max_slippage_pct": "-Infinity"}}, "execution.max_slippage_pct"),
         ]
         for override, field in cases:
             r = await h.api("POST", "/api/strategies", json={**_body(), **override})

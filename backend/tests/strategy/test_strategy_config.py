@@ -64,6 +64,22 @@ def test_convert_names_the_bad_field(data: dict, field: str) -> None:
     assert [e.field for e in errs] == [field]
 
 
+@pytest.mark.parametrize(("data", "fields"), [
+    ({"name": "a", "delta_low": "NaN"}, ["delta_low"]),
+    ({"name": "a", "premium_high": "Infinity", "max_loss_pct": "-Infinity"}, ["premium_high", "max_loss_pct"]),
+    ({"name": "a", "execution": {"max_slippage_pct": "nan", "attempt_timeout_s": 1e999}},
+     ["execution.attempt_timeout_s", "execution.max_slippage_pct"]),
+    ({"name": "a", "trailing_rules": [{"trigger_pct": 10, "lock_pct": 0}, {"trigger_pct": "NaN", "lock_pct": 5}]},
+     ["trailing_rules[1].trigger_pct"]),
+])
+def test_non_finite_numbers_are_refused_naming_every_field(data: dict, fields: list[str]) -> None:
+    c, errs = convert_config(data)  # msgspec takes them: the rules must refuse them, not crash
+    assert errs == [] and c is not None
+    errs = validate_config(c, live_trading_enabled=False)
+    assert [e.field for e in errs] == fields
+    assert {e.message for e in errs} == {"must be a finite number"}
+
+
 @pytest.mark.parametrize(("overrides", "field"), [
     ({"name": "  "}, "name"),
     ({"delta_low": D("0.2"), "delta_high": D("0.15")}, "delta_high"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -72,6 +73,66 @@ def _fields_from_extra(extra: Any) -> list[dict[str, str]] | None:
     return fields or None
 
 
+_TYPE_WORDS = {
+    "int": "a whole number",
+    "float": "a number",
+    "decimal": "a number",
+    "str": "text",
+    "bool": "true or false",
+    "array": "a list",
+    "object": "an object",
+    "null": "empty",
+    "datetime": "a date and time",
+    "date": "a date",
+    "time": "a time",
+}
+_EXPECTED_GOT = re.compile(r"Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)`")
+_LENGTH = re.compile(r"Expected `(?P<want>[^`]+)` of length (?P<op>>=|<=) (?P<n>\d+)")
+_BOUND = re.compile(r"Expected `(?P<want>[^`]+)` (?P<op>>=|<=|>|<) (?P<n>-?[\d.]+(?:e-?\d+)?)")
+_CHAR_CLASS = re.compile(r"Expected `str` matching regex '\^\[(?P<chars>[^\]]+)\][+*]\$'")
+_REGEX = re.compile(r"Expected `str` matching regex '(?P<regex>.*)'")
+_ENUM = re.compile(r"Invalid enum value (?P<value>.+)")
+_BOUND_WORDS = {">=": "at least", "<=": "at most", ">": "greater than", "<": "less than"}
+
+
+def _type_words(spec: str) -> str:
+    words = [_TYPE_WORDS.get(part.strip(), f"`{part.strip()}`") for part in spec.split("|")]
+    return " or ".join(words)
+
+
+def _number(text: str) -> str:
+    """'0.0' -> '0', '100' -> '100': bounds read as the user would write them."""
+    return text[:-2] if text.endswith(".0") else text
+
+
+def readable_validation_message(message: str) -> str:
+    """msgspec's message for one bad field, in the user's terms ("Expected `int`, got `str`" ->
+    "must be a whole number, got text"). Unknown shapes are returned unchanged. The field itself
+    is named separately (`fields[].field`), so the trailing " - at `$.x`" is dropped."""
+    text = message.split(" - at `")[0].strip()
+    if m := _EXPECTED_GOT.fullmatch(text):
+        return f"must be {_type_words(m['want'])}, got {_type_words(m['got'])}"
+    if m := _LENGTH.fullmatch(text):
+        if m["want"] == "str":
+            return f"must be {_BOUND_WORDS[m['op']]} {m['n']} characters long"
+        return f"must have {_BOUND_WORDS[m['op']]} {m['n']} item{'' if m['n'] == '1' else 's'}"
+    if m := _BOUND.fullmatch(text):
+        return f"must be {_BOUND_WORDS[m['op']]} {_number(m['n'])}"
+    if m := _CHAR_CLASS.fullmatch(text):
+        return f"may only contain these characters: {m['chars']}"
+    if m := _REGEX.fullmatch(text):
+        return f"does not have the expected format ({m['regex']})"
+    if m := _ENUM.fullmatch(text):
+        return f"{m['value']} is not one of the allowed values"
+    if text == "Invalid decimal string":
+        return "must be a number"
+    if text.startswith("Invalid RFC3339 encoded "):
+        kind = text.removeprefix("Invalid RFC3339 encoded ")
+        example = {"datetime": "2026-01-31T09:30:00Z", "date": "2026-01-31", "time": "09:30:00"}.get(kind)
+        return f"must be a valid {kind}" + (f" like {example}" if example else "")
+    return text
+
+
 def error_body(status_code: int, detail: str, fields: list[dict[str, str]] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "error": _TITLES.get(status_code, "error"),
@@ -98,8 +159,10 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
             for f in fields
         ]
     if isinstance(exc, ValidationException) and fields:
-        # msgspec messages look like "Expected `int`, got `str` - at `$.quantity`": name the field first.
-        detail = "; ".join(f"{f['field']}: {f['message'].split(' - at ')[0]}" if f["field"] else f["message"] for f in fields)
+        # msgspec messages look like "Expected `int`, got `str` - at `$.quantity`": say it in the
+        # user's terms and name the field first.
+        fields = [{"field": f["field"], "message": readable_validation_message(f["message"])} for f in fields]
+        detail = "; ".join(f"{f['field']}: {f['message']}" if f["field"] else f["message"] for f in fields)
     headers = dict(exc.headers or {})
     if isinstance(exc, StateConflict):
         body = error_body(status, detail)

@@ -16,6 +16,7 @@ with paths like `trailing_rules[2].lock_pct` or `execution.limit_attempts`.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -134,6 +135,20 @@ def convert_config(data: Mapping[str, Any]) -> tuple[StrategyConfig | None, list
         return None, [_problem_from_validation_error(exc)]
 
 
+def _non_finite_fields(value: Any, path: str = "") -> list[str]:
+    """Dotted paths (as the problems name them) of every NaN/Infinity number inside `value`."""
+    if isinstance(value, Decimal):
+        return [] if value.is_finite() else [path]
+    if isinstance(value, float):
+        return [] if math.isfinite(value) else [path]
+    if isinstance(value, msgspec.Struct):
+        return [p for name in value.__struct_fields__
+                for p in _non_finite_fields(getattr(value, name), f"{path}.{name}" if path else name)]
+    if isinstance(value, tuple | list):
+        return [p for i, item in enumerate(value) for p in _non_finite_fields(item, f"{path}[{i}]")]
+    return []
+
+
 def config_to_builtins(cfg: StrategyConfig) -> dict[str, Any]:
     """JSON-ready dict (Decimals as strings, dates ISO) for persistence and API responses."""
     return msgspec.to_builtins(cfg)
@@ -162,6 +177,11 @@ def validate_config(cfg: StrategyConfig, *, live_trading_enabled: bool,
     expiry_date before it is rejected. `live_trading_enabled` is the deployment's switch: a
     live-mode config is refused while it is off.
     """
+    # msgspec decodes "NaN" and "Infinity" into Decimals (and 1e999 into an infinite float); the
+    # rules below compare numbers and a NaN Decimal raises on comparison, so these come first.
+    non_finite = _non_finite_fields(cfg)
+    if non_finite:
+        return [FieldProblem(field=path, message="must be a finite number") for path in non_finite]
     problems: list[FieldProblem] = []
 
     def bad(field: str, message: str) -> None:

@@ -23,7 +23,13 @@ from deltaplane.core.services import AppServices
 from deltaplane.db.base import utcnow
 from deltaplane.exchange.errors import ExchangeError
 from deltaplane.exchange.health import ExchangeHealth
-from deltaplane.strategy.config import StrategyConfig, config_to_builtins, expiry_min_buffer, validate_config
+from deltaplane.strategy.config import (
+    FieldProblem,
+    StrategyConfig,
+    config_to_builtins,
+    expiry_min_buffer,
+    validate_config,
+)
 from deltaplane.strategy.engine import (
     ActionRefused,
     EngineError,
@@ -76,11 +82,12 @@ def _validated(request: Request, cfg: StrategyConfig) -> StrategyConfig:
     svc: AppServices = request.app.state.services
     problems = validate_config(cfg, live_trading_enabled=svc.settings.live_trading_enabled, today=datetime.now(UTC).date())
     if problems:
-        raise FieldError(problems[0].field, problems[0].message) if len(problems) == 1 else _many(problems)
+        raise _problems_error(problems)
     return cfg
 
 
-def _many(problems: list[Any]) -> FieldError:
+def _problems_error(problems: list[FieldProblem]) -> FieldError:
+    """One 422 naming every problem (`fields`), the detail listing them all."""
     err = FieldError(problems[0].field, problems[0].message)
     err.extra = [{"field": p.field, "message": p.message} for p in problems]
     err.detail = "; ".join(f"{p.field}: {p.message}" for p in problems)
@@ -275,22 +282,31 @@ class EngineController(Controller):
 
     @put("/risk", operation_id="updateRisk", guards=[requires_admin])
     async def update_risk(self, request: Request, data: RiskUpdate, db_session: AsyncSession) -> RiskRead:
-        risk = await _engine(request)._ensure_risk_row(db_session)
+        problems: list[FieldProblem] = []
+        counts: dict[str, int] = {}
         for field in ("max_running_strategies", "max_contracts_per_leg", "max_open_legs"):
             value = getattr(data, field)
-            if value is not None:
-                if value < 1 or value > 10_000:
-                    raise FieldError(field, "must be between 1 and 10000")
-                setattr(risk, field, value)
-        if data.clear_daily_loss_limit:
-            risk.daily_loss_limit_usd = None
-        elif data.daily_loss_limit_usd is not None:
+            if value is not None and not 1 <= value <= 10_000:
+                problems.append(FieldProblem(field=field, message="must be between 1 and 10000"))
+            elif value is not None:
+                counts[field] = value
+        limit: Decimal | None = None
+        if not data.clear_daily_loss_limit and data.daily_loss_limit_usd is not None:
             try:
                 limit = Decimal(data.daily_loss_limit_usd)
-            except InvalidOperation as exc:
-                raise FieldError("daily_loss_limit_usd", "must be a decimal number of USD") from exc
-            if not limit.is_finite() or limit <= 0:
-                raise FieldError("daily_loss_limit_usd", "must be a positive number of USD")
+            except InvalidOperation:
+                problems.append(FieldProblem(field="daily_loss_limit_usd", message="must be a decimal number of USD"))
+            else:
+                if not limit.is_finite() or limit <= 0:
+                    problems.append(FieldProblem(field="daily_loss_limit_usd", message="must be a positive number of USD"))
+        if problems:  # every problem at once, and nothing changed
+            raise _problems_error(problems)
+        risk = await _engine(request)._ensure_risk_row(db_session)
+        for field, value in counts.items():
+            setattr(risk, field, value)
+        if data.clear_daily_loss_limit:
+            risk.daily_loss_limit_usd = None
+        elif limit is not None:
             risk.daily_loss_limit_usd = limit
         _engine(request).invalidate_risk_cache()
         return _risk_read(risk)

@@ -8,7 +8,7 @@ import { QueryState } from '../../app/QueryState';
 import { Timestamp } from '../../app/Timestamp';
 import { STRATEGIES } from '../strategy/api';
 import { fmtNum } from '../strategy/format';
-import { mapRiskErrors } from './riskForm';
+import { mapRiskErrors, validateRisk } from './riskForm';
 import type { RiskRead } from '../strategy/types';
 import { RISK, getRisk, kill, putRisk, rearm } from './api';
 
@@ -220,7 +220,9 @@ function RiskForm({ risk, onDone }: { risk: RiskRead; onDone: () => void }) {
     <form
       onSubmit={(e) => {
         e.preventDefault();
-        save.mutate();
+        const problems = validateRisk(v);
+        setErrors(problems);
+        if (Object.keys(problems).length === 0) save.mutate();
       }}
     >
       <Stack gap="sm">

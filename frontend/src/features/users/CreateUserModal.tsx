@@ -6,12 +6,14 @@ import { asApiError, unwrap } from '../../api/errors';
 import type { Role } from '../../api/types';
 import { notifySuccess } from '../../app/notify';
 import { USERS } from './keys';
+import { MIN_PASSWORD_LENGTH, newUserProblems } from './validation';
 
 export function CreateUserModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const qc = useQueryClient();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('viewer');
+  const [local, setLocal] = useState<{ username?: string; password?: string }>({});
   const create = useMutation({
     mutationFn: () => unwrap(api.POST('/api/users', { body: { username: username.trim(), password, role } })),
     onSuccess: (user) => {
@@ -27,14 +29,17 @@ export function CreateUserModal({ opened, onClose }: { opened: boolean; onClose:
     setUsername('');
     setPassword('');
     setRole('viewer');
+    setLocal({});
     create.reset();
     onClose();
   }
   function onSubmit(e: FormEvent) {
     e.preventDefault();
-    create.mutate();
+    const problems = newUserProblems(username, password);
+    setLocal(problems);
+    if (!problems.username && !problems.password) create.mutate();
   }
-  const fieldErr = (f: string) => err?.fieldMessage(f);
+  const fieldErr = (f: 'username' | 'password') => local[f] ?? err?.fieldMessage(f);
 
   return (
     <Modal opened={opened} onClose={close} title={<Text fw={650}>New user</Text>} centered>
@@ -57,17 +62,23 @@ export function CreateUserModal({ opened, onClose }: { opened: boolean; onClose:
             data-autofocus
             autoComplete="off"
             value={username}
-            onChange={(e) => setUsername(e.currentTarget.value)}
+            onChange={(e) => {
+              setUsername(e.currentTarget.value);
+              setLocal(({ username: _, ...rest }) => rest);
+            }}
             error={fieldErr('username')}
             data-testid="new-user-username"
           />
           <PasswordInput
             label="Initial password"
-            description="At least 10 characters. Share it securely; the user can change it in Settings."
+            description={`At least ${MIN_PASSWORD_LENGTH} characters. Share it securely; the user can change it in Settings.`}
             required
             autoComplete="new-password"
             value={password}
-            onChange={(e) => setPassword(e.currentTarget.value)}
+            onChange={(e) => {
+              setPassword(e.currentTarget.value);
+              setLocal(({ password: _, ...rest }) => rest);
+            }}
             error={fieldErr('password')}
             data-testid="new-user-password"
           />
