@@ -77,6 +77,18 @@ async def test_daily_loss_circuit_breaker_flattens_and_blocks_until_rearmed(tmp_
         assert r.status_code == 200 and r.json()["daily_loss_limit_usd"] == "0.05"
         bad = await h.api("PUT", "/api/engine/risk", json={"daily_loss_limit_usd": "-3"})
         assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "daily_loss_limit_usd"
+        # a wrong type reads in plain words, naming the field (not msgspec's "Expected `int | null`")
+        bad = await h.api("PUT", "/api/engine/risk", json={"max_open_legs": "abc"})
+        assert bad.status_code == 422
+        assert bad.json()["fields"] == [{"field": "max_open_legs", "message": "must be a whole number or empty, got text"}]
+        assert bad.json()["detail"] == "max_open_legs: must be a whole number or empty, got text"
+        # range problems in several fields are all named at once, and nothing is saved
+        before = (await h.api("GET", "/api/engine/risk")).json()
+        bad = await h.api("PUT", "/api/engine/risk", json={"max_running_strategies": 0, "max_open_legs": 10_001,
+                                                          "daily_loss_limit_usd": "NaN"})
+        assert bad.status_code == 422
+        assert [f["field"] for f in bad.json()["fields"]] == ["max_running_strategies", "max_open_legs", "daily_loss_limit_usd"]
+        assert (await h.api("GET", "/api/engine/risk")).json() == before
         sid = await h.create()
         await h.action(sid, "start")
         await h.drive(h.state_is(sid, "open"), step=30)
@@ -89,5 +101,20 @@ async def test_daily_loss_circuit_breaker_flattens_and_blocks_until_rearmed(tmp_
         assert session.exit_reason == "flatten"
         assert (await h.action(sid, "start")).status_code == 409
         await h.api("POST", "/api/engine/rearm")
-        assert (await h.action(sid, "start")).status_code == 200
+        r = await h.action(sid, "start")
+        assert r.status_code == 200, r.text
         await asyncio.sleep(0)
+
+
+async def test_a_breaker_trip_decided_before_a_rearm_does_not_land_after_it(tmp_path) -> None:
+    # The trip runs as a task and can wait on the write lock; an operator's re-arm in between must
+    # win, or the start right after the re-arm is refused (seen once under load in the test above).
+    async with Harness(tmp_path) as h:
+        assert (await h.api("PUT", "/api/engine/risk", json={"daily_loss_limit_usd": "1"})).status_code == 200
+        decided = h.engine._rearms
+        assert (await h.api("POST", "/api/engine/rearm")).status_code in (200, 204)
+        await h.engine.trip_breaker("stale figures", decided_after_rearms=decided)
+        assert (await h.api("GET", "/api/engine/risk")).json()["breaker_tripped_at"] is None
+        await h.engine.trip_breaker("fresh figures", decided_after_rearms=h.engine._rearms)
+        risk = (await h.api("GET", "/api/engine/risk")).json()
+        assert risk["breaker_tripped_at"] is not None and risk["breaker_reason"] == "fresh figures"

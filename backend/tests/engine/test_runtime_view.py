@@ -4,11 +4,14 @@ composed per read. Every commit that touches a strategy's rows shows on the very
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from typing import Any
 
+import msgspec
 from sqlalchemy import event, select
 
 from deltaplane.db.base import utcnow
+from deltaplane.strategy import engine as engine_module
 from deltaplane.strategy.engine import _event
 from deltaplane.strategy.models import EngineOrder, Leg, Strategy, TradingSession
 from tests.engine.harness import Harness
@@ -163,3 +166,37 @@ async def test_concurrent_misses_share_one_load(tmp_path) -> None:
         assert calls == 1 and all(r["strategy_id"] == sid for r in results)
         missing = await asyncio.gather(h.engine.runtime(999_999), return_exceptions=True)
         assert isinstance(missing[0], LookupError)
+
+
+async def test_pushed_ticks_carry_what_the_runtime_view_shows(tmp_path, monkeypatch) -> None:
+    """A client that loads the runtime once and then merges `runtime:{id}` ticks must keep showing
+    what GET /runtime shows: spot, `now`, countdowns and exact leg PnL move on every tick too."""
+    monkeypatch.setattr(engine_module, "TICK_PUSH_SECONDS", 0.0)  # push every evaluated tick
+    async with Harness(tmp_path) as h:
+        sid = await h.create()
+        await h.action(sid, "start")
+        await h.drive(h.state_is(sid, "open"), step=30)
+        loaded = await h.runtime(sid)
+        sub = h.engine.hub.connect("test")
+        await h.engine.hub.subscribe(sub, f"runtime:{sid}")
+        ticks: list[dict[str, Any]] = []
+        for _ in range(30):
+            h.clock.advance(60)
+            await h.settle()
+            while not sub.queue.empty():
+                message = sub.queue.get_nowait()
+                if message["type"] == "event" and message["data"].get("tick"):
+                    ticks.append(message["data"])
+        assert ticks
+        # the spot moves while the session is open, and the pushes carry it (the bug: they had none)
+        assert all(isinstance(t["spot"], str) for t in ticks)
+        assert len({t["spot"] for t in ticks}) > 1 and ticks[-1]["spot"] != loaded["spot"]
+        # the last push agrees with a fresh read at the same clock time, exactly (decimal strings)
+        last, rt = msgspec.json.decode(msgspec.json.encode(ticks[-1])), await h.runtime(sid)  # as a client receives it
+        assert rt["state"] == "open"
+        assert last["spot"] == rt["spot"] and last["now"] == rt["now"]
+        assert last["countdowns"] == {"to_exit_s": rt["countdowns"]["to_exit_s"], "to_expiry_s": rt["countdowns"]["to_expiry_s"]}
+        assert last["leg_pnl"] == {leg["symbol"]: leg["pnl"] for leg in rt["legs"]}
+        assert all(Decimal(p) for p in last["leg_pnl"].values())  # exact decimal text, never a float
+        assert last["pnl"] == rt["pnl"] and last["levels"] == rt["levels"]
+        assert {s: q["mark"] for s, q in last["quotes"].items() if s in last["leg_pnl"]} == {leg["symbol"]: leg["mark"] for leg in rt["legs"]}

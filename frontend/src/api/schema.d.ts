@@ -956,10 +956,10 @@ export interface components {
             exit_price: string | null;
             exit_qty: number;
             fees: string;
-            gross_pnl: string;
+            gross_pnl: string | null;
             id: number;
             kind: string;
-            net_pnl: string;
+            net_pnl: string | null;
             status: string;
             strike: string;
             symbol: string;
@@ -1129,10 +1129,10 @@ export interface components {
             /** Format: date-time */
             expiry: string;
             fees: string;
-            gross_pnl: string;
+            gross_pnl: string | null;
             id: string;
             mode: string;
-            net_pnl: string;
+            net_pnl: string | null;
             opened_at: string | null;
             status: string;
             strategy_id: number;

@@ -66,7 +66,7 @@ from deltaplane.strategy.rules.exits import (
 from deltaplane.strategy.rules.expiry import select_expiry
 from deltaplane.strategy.rules.outcomes import NoTrade
 from deltaplane.strategy.rules.strikes import ChainQuote, select_strikes, strike_params_from_config
-from deltaplane.strategy.runtime_view import RuntimeView
+from deltaplane.strategy.runtime_view import RuntimeView, feed_spot, leg_pnl, session_countdowns
 from deltaplane.strategy.state_machine import RUNNING_STATES, IllegalTransition, apply_action
 
 logger = logging.getLogger("deltaplane.engine")
@@ -150,6 +150,7 @@ class StrategyEngine:
         self.runners: dict[int, StrategyRunner] = {}
         self.open_pnl: dict[int, Decimal] = {}  # strategy id -> unrealised PnL of its open session
         self._risk_cache: tuple[datetime, Decimal | None, Decimal] | None = None
+        self._rearms = 0  # counts re-arms: a breaker trip decided before the latest re-arm is dropped
         self._lock = asyncio.Lock()
         self.view = RuntimeView(self, active_statuses=ACTIVE_SESSION_STATUSES)  # GET runtime, cached between commits
         self._background: set[asyncio.Task[None]] = set()
@@ -285,6 +286,7 @@ class StrategyEngine:
         return {"kill_switch": True, "flattened": flattened}
 
     async def rearm(self, *, user: str = "") -> None:
+        self._rearms += 1  # before any await: a trip decided earlier sees it once it holds the lock
         async with self.sessionmaker() as db:
             risk = await self._ensure_risk_row(db)
             risk.kill_switch_at = None
@@ -311,15 +313,21 @@ class StrategyEngine:
         total = realized + sum(self.open_pnl.values(), Decimal(0))
         if total <= -limit:
             self._risk_cache = (now + timedelta(seconds=RISK_REFRESH_SECONDS), None, realized)  # trip once
-            asyncio.get_running_loop().create_task(self.trip_breaker(f"realised+unrealised {total:.2f} USD <= -{limit}"))
+            asyncio.get_running_loop().create_task(
+                self.trip_breaker(f"realised+unrealised {total:.2f} USD <= -{limit}", decided_after_rearms=self._rearms))
 
     def invalidate_risk_cache(self) -> None:
         self._risk_cache = None
 
-    async def trip_breaker(self, reason: str) -> None:
+    async def trip_breaker(self, reason: str, *, decided_after_rearms: int | None = None) -> None:
+        """Trip the daily-loss breaker and flatten everything. A trip decided from figures read
+        before an operator re-armed (the task can wait on the write lock meanwhile) is dropped:
+        the next check decides again on fresh figures."""
         async with self.sessionmaker() as db:
-            risk = await self._ensure_risk_row(db)
+            risk = await self._ensure_risk_row(db)  # BEGIN IMMEDIATE: a re-arm now waits for our commit
             if risk.breaker_tripped_at is not None:
+                return
+            if decided_after_rearms is not None and decided_after_rearms != self._rearms:
                 return
             risk.breaker_tripped_at = utcnow()
             risk.breaker_reason = reason
@@ -371,6 +379,16 @@ class StrategyEngine:
         return await self.view.read(strategy_id)
 
 
+def session_money(legs: Any) -> tuple[Decimal, Decimal, Decimal]:
+    """(credit, debit, fees) of a session from its legs: premium received selling, premium paid
+    buying back and fees paid, in USD, so far. Kept on the session row after every fill while the
+    session runs (so an open session shows what it has paid) and booked at close."""
+    credit = sum(((leg.entry_price or Decimal(0)) * leg.contract_value * leg.entry_qty for leg in legs), Decimal(0))
+    debit = sum(((leg.exit_price or Decimal(0)) * leg.contract_value * leg.exit_qty for leg in legs), Decimal(0))
+    fees = sum((leg.fees for leg in legs), Decimal(0))
+    return credit, debit, fees
+
+
 def _event(strategy_id: int, session_id: str | None, kind: str, message: str, *, level: str = "info", **data: Any) -> SessionEvent:
     return SessionEvent(
         strategy_id=strategy_id,
@@ -400,6 +418,8 @@ class StrategyRunner:
         self.reconciled: set[str] = set()  # sessions checked against the exchange by this runner
         self.position: PositionState | None = None  # in-memory copy of the open position being monitored
         self.position_symbols: tuple[str, str] = ("", "")
+        # per leg of the monitored position: (symbol, entry price, contract value, open qty), for pushed leg PnL
+        self.position_legs: tuple[tuple[str, Decimal | None, Decimal, int], ...] = ()
         self.last_tick_push = 0.0
         self.exchange_key: str | None = None  # "paper" | "live": whose health news concerns this runner
         self.session_id: str | None = None  # the session being entered, monitored or exited
@@ -917,6 +937,11 @@ class StrategyRunner:
                     row.fees = order.paid_commission or Decimal(0)
                     row.filled_size = new_filled
                     row.avg_fill_price = order.average_fill_price
+                    session = await db.get(TradingSession, row.session_id)
+                    if session is not None and session.closed_at is None:  # a booked session keeps its ledger
+                        # running totals under this transaction's write lock (both legs fill concurrently)
+                        session_legs = (await db.scalars(select(Leg).where(Leg.session_id == row.session_id))).all()
+                        session.credit, session.debit, session.fees = session_money(session_legs)
                 row.state = order.state
             if state is not None:
                 row.state = state
@@ -1085,6 +1110,7 @@ class StrategyRunner:
                 TradingSession.status == "closed"))).all()
         self.position = self._position_state(session, legs, sum(day_rows, Decimal(0)))
         self.position_symbols = (next(leg.symbol for leg in legs if leg.kind == "call"), next(leg.symbol for leg in legs if leg.kind == "put"))
+        self.position_legs = tuple((leg.symbol, leg.entry_price, leg.contract_value, leg.entry_qty - leg.exit_qty) for leg in legs)
 
     async def _evaluate(self, session_id: str, cfg: StrategyConfig) -> Any:
         if self.position is None:
@@ -1116,11 +1142,30 @@ class StrategyRunner:
         wall = time.monotonic()
         if wall - self.last_tick_push >= TICK_PUSH_SECONDS or evaluation.decision is not None:
             self.last_tick_push = wall
-            self.engine.hub.publish(f"runtime:{self.strategy_id}", {"tick": True, "pnl": self.last_pnl, "levels": self.last_levels,
-                                                                   "quotes": {s: _quote_dict(q.ticker) for s, q in self.quotes.items()}})
+            self.engine.hub.publish(f"runtime:{self.strategy_id}", self._tick_payload(now))
         self.engine.open_pnl[self.strategy_id] = evaluation.pnl.pnl_usd
         await self.engine.check_account_loss()
         return evaluation.decision
+
+    def _tick_payload(self, now: datetime) -> dict[str, Any]:
+        """A `runtime:{id}` tick: every part of the runtime view (strategy/runtime_view.py compose) that
+        moves with the market or the clock while a session is open, computed the same way, so a client
+        merging ticks shows what GET /runtime would. Decimals travel as exact strings."""
+        position = self.position
+        assert position is not None
+        leg_pnls: dict[str, str | None] = {}
+        for symbol, entry_price, contract_value, open_qty in self.position_legs:
+            q = self.quotes.get(symbol)
+            if q is not None:
+                p = leg_pnl(entry_price, q.ticker.mark, contract_value, open_qty)
+                leg_pnls[symbol] = None if p is None else str(p)
+        return {
+            "tick": True, "now": now.isoformat(), "spot": feed_spot(self.quotes),
+            "countdowns": session_countdowns(now, position.exit_deadline, position.expiry),
+            "pnl": self.last_pnl, "levels": self.last_levels,
+            "quotes": {s: _quote_dict(q.ticker) for s, q in self.quotes.items()},
+            "leg_pnl": leg_pnls,
+        }
 
     async def _exit(self, session_id: str, cfg: StrategyConfig, exchange: Exchange, reason: str, *, urgent: bool, message: str = "") -> None:
         # Persist the decision first: a restart continues this exit instead of re-deciding.
@@ -1168,9 +1213,7 @@ class StrategyRunner:
             session = await db.get(TradingSession, session_id)
             assert session is not None
             legs = (await db.scalars(select(Leg).where(Leg.session_id == session_id))).all()
-            credit = sum(((leg.entry_price or Decimal(0)) * leg.contract_value * leg.entry_qty for leg in legs), Decimal(0))
-            debit = sum(((leg.exit_price or Decimal(0)) * leg.contract_value * leg.exit_qty for leg in legs), Decimal(0))
-            fees = sum((leg.fees for leg in legs), Decimal(0))
+            credit, debit, fees = session_money(legs)
             for leg in legs:
                 leg.status = "closed" if leg.entry_qty > 0 else "failed"
             session.credit, session.debit, session.fees = credit, debit, fees

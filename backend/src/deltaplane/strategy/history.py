@@ -3,7 +3,11 @@
 Pagination is page/page_size (offset) with a ``total`` count, newest first by ``created_at, id``.
 The export walks the same order with keyset batches, each in its own short read-only DB session
 (the request session is closed once the response starts), so memory is flat whatever the count.
-Money is the engine's ledger: ``net_pnl`` = ``gross_pnl`` - ``fees`` as booked at close.
+Money is the engine's ledger: ``net_pnl`` = ``gross_pnl`` - ``fees`` as booked at close. A session
+not booked yet (``closed_at`` null: entering, open, exiting, error) has its running ``credit``,
+``debit`` and ``fees`` (the engine keeps them equal to its legs' sums after every fill) and no
+realised ``gross_pnl``/``net_pnl`` (null); likewise a leg that still holds contracts in such a
+session. Marks are not stored, so unrealised PnL is not known here (the Live view has it).
 """
 
 from __future__ import annotations
@@ -58,11 +62,11 @@ class SessionRow(msgspec.Struct, frozen=True, kw_only=True):
     opened_at: datetime | None
     closed_at: datetime | None
     exit_reason: str | None
-    credit: Decimal
-    debit: Decimal
-    gross_pnl: Decimal
-    fees: Decimal
-    net_pnl: Decimal
+    credit: Decimal  # received selling, so far
+    debit: Decimal  # paid buying back, so far
+    gross_pnl: Decimal | None  # credit - debit as booked at close; null while not booked
+    fees: Decimal  # paid so far (entry + exit); the booked fees once closed
+    net_pnl: Decimal | None  # gross_pnl - fees as booked at close; null while not booked
     error: str | None
 
 
@@ -86,8 +90,10 @@ class LegRead(msgspec.Struct, frozen=True, kw_only=True):
     exit_qty: int
     exit_price: Decimal | None
     fees: Decimal
-    gross_pnl: Decimal  # (entry price x entry qty - exit price x exit qty) x contract value
-    net_pnl: Decimal
+    # realised: (entry price x entry qty - exit price x exit qty) x contract value, and that - fees;
+    # null while the leg still holds contracts in a session not booked yet (no mark stored)
+    gross_pnl: Decimal | None
+    net_pnl: Decimal | None
     status: str
     entry_delta: float | None
 
@@ -142,7 +148,7 @@ class SessionDetail(msgspec.Struct, frozen=True, kw_only=True):
     orders: list[OrderRead]
     fills: list[FillRead]
     events: list[EventRead]
-    fills_fees: Decimal  # sum of fill fees (what the exchange charged); compare with session.fees
+    fills_fees: Decimal  # sum of fill fees (what the exchange charged so far); compare with session.fees
 
 
 # --- filters -------------------------------------------------------------------------------------
@@ -239,7 +245,13 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _booked(s: TradingSession) -> bool:
+    """The engine has booked the session's ledger (gross, net) at close."""
+    return s.closed_at is not None
+
+
 def _row(s: TradingSession, name: str | None) -> SessionRow:
+    booked = _booked(s)
     return SessionRow(
         id=s.id,
         strategy_id=s.strategy_id,
@@ -256,9 +268,9 @@ def _row(s: TradingSession, name: str | None) -> SessionRow:
         exit_reason=s.exit_reason,
         credit=s.credit,
         debit=s.debit,
-        gross_pnl=s.gross_pnl,
+        gross_pnl=s.gross_pnl if booked else None,
         fees=s.fees,
-        net_pnl=s.net_pnl,
+        net_pnl=s.net_pnl if booked else None,
         error=s.error,
     )
 
@@ -288,8 +300,10 @@ async def list_sessions(db: AsyncSession, f: SessionFilter, page: int, page_size
     )
 
 
-def _leg(leg: Leg) -> LegRead:
-    gross = ((leg.entry_price or Decimal(0)) * leg.entry_qty - (leg.exit_price or Decimal(0)) * leg.exit_qty) * leg.contract_value
+def _leg(leg: Leg, booked: bool) -> LegRead:
+    gross: Decimal | None = None
+    if booked or leg.entry_qty - leg.exit_qty <= 0:  # else open contracts: the formula would value them at 0
+        gross = ((leg.entry_price or Decimal(0)) * leg.entry_qty - (leg.exit_price or Decimal(0)) * leg.exit_qty) * leg.contract_value
     return LegRead(
         id=leg.id,
         kind=leg.kind,
@@ -303,7 +317,7 @@ def _leg(leg: Leg) -> LegRead:
         exit_price=leg.exit_price,
         fees=leg.fees,
         gross_pnl=gross,
-        net_pnl=gross - leg.fees,
+        net_pnl=None if gross is None else gross - leg.fees,
         status=leg.status,
         entry_delta=leg.entry_delta,
     )
@@ -332,7 +346,7 @@ async def session_detail(db: AsyncSession, session_id: str) -> SessionDetail | N
 
     return SessionDetail(
         session=_row(s, name),
-        legs=[_leg(x) for x in legs],
+        legs=[_leg(x, _booked(s)) for x in legs],
         orders=[
             OrderRead(
                 id=o.id, leg_id=o.leg_id, client_order_id=o.client_order_id, exchange_order_id=o.exchange_order_id,

@@ -15,7 +15,7 @@ The result is exactly what the uncached view returned.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -30,7 +30,7 @@ from deltaplane.strategy.config import StrategyConfig
 from deltaplane.strategy.models import EngineOrder, Leg, SessionEvent, Strategy, TradingSession
 
 if TYPE_CHECKING:
-    from deltaplane.strategy.engine import StrategyEngine, StrategyRunner
+    from deltaplane.strategy.engine import LiveQuote, StrategyEngine, StrategyRunner
 
 ROWS_TTL_SECONDS = 30.0  # safety net only: commits made in this process invalidate at once
 _MAX_OWNERS = 10_000
@@ -152,17 +152,34 @@ class RuntimeView:
         )
 
 
+def feed_spot(quotes: Mapping[str, LiveQuote]) -> str | None:
+    """The underlying's spot as the freshest quote carries it (no exchange round-trip); None when
+    the feed has none. Shared by the runtime view and the runner's pushed ticks, so both agree."""
+    latest = max(quotes.values(), key=lambda q: q.received_at, default=None)
+    return str(latest.ticker.spot) if latest is not None and latest.ticker.spot else None
+
+
+def leg_pnl(entry_price: Decimal | None, mark: Decimal, contract_value: Decimal, open_qty: int) -> Decimal | None:
+    """A sold leg's open PnL in USD at `mark` (exact decimal); None before it has an entry price."""
+    return None if entry_price is None else (entry_price - mark) * contract_value * open_qty
+
+
+def session_countdowns(now: datetime, exit_deadline: datetime | None, expiry: datetime | None) -> dict[str, float | None]:
+    """Seconds to the exit deadline and to expiry of an active session, as of `now`."""
+    return {
+        "to_exit_s": (exit_deadline - now).total_seconds() if exit_deadline else None,
+        "to_expiry_s": (expiry - now).total_seconds() if expiry else None,
+    }
+
+
 async def compose(engine: StrategyEngine, runner: StrategyRunner | None, rows: RuntimeRows) -> dict[str, Any]:
     """The runtime payload: cached rows plus the runner's live state, as of the engine clock's now."""
     cfg = rows.cfg
     now = engine.clock.now()
     active = rows.active
     quotes = runner.quotes if runner is not None else {}
-    spot = None
-    latest = max(quotes.values(), key=lambda q: q.received_at, default=None)
-    if latest is not None and latest.ticker.spot:
-        spot = str(latest.ticker.spot)  # the feed's own spot: no exchange round-trip per read
-    else:
+    spot = feed_spot(quotes)
+    if spot is None:
         with contextlib.suppress(Exception):
             spot = str(await engine.exchange_for(cfg).spot(cfg.underlying))
     leg_views = []
@@ -170,7 +187,7 @@ async def compose(engine: StrategyEngine, runner: StrategyRunner | None, rows: R
         q = quotes.get(leg.symbol)
         t = q.ticker if q else None
         open_qty = leg.entry_qty - leg.exit_qty
-        pnl = ((leg.entry_price or Decimal(0)) - t.mark) * leg.contract_value * open_qty if t and leg.entry_price is not None else None
+        pnl = leg_pnl(leg.entry_price, t.mark, leg.contract_value, open_qty) if t else None
         leg_views.append({
             "symbol": leg.symbol, "kind": leg.kind, "strike": leg.strike, "quantity": open_qty, "status": leg.status,
             "entry_price": None if leg.entry_price is None else str(leg.entry_price),
@@ -184,8 +201,7 @@ async def compose(engine: StrategyEngine, runner: StrategyRunner | None, rows: R
         "now": now.isoformat(), "spot": spot,
         "countdowns": {
             "to_entry_s": (next_entry_at - now).total_seconds() if next_entry_at and not active else None,
-            "to_exit_s": (rows.exit_deadline - now).total_seconds() if active and rows.exit_deadline else None,
-            "to_expiry_s": (rows.expiry - now).total_seconds() if active and rows.expiry else None,
+            **session_countdowns(now, rows.exit_deadline if active else None, rows.expiry if active else None),
         },
         "session": rows.session,
         "legs": leg_views,

@@ -1,4 +1,4 @@
-import { Button, Group, Pagination, Paper, Select, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Button, Group, Pagination, Paper, Select, SimpleGrid, Stack, Table, Text } from '@mantine/core';
 import { IconFilterOff } from '@tabler/icons-react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
@@ -10,6 +10,7 @@ import { Timestamp } from '../../app/Timestamp';
 import { STRATEGIES, listStrategies } from '../strategy/api';
 import { fmtNum, fmtSigned, humanize, pnlColor } from '../strategy/format';
 import { ModeBadge, StateBadge } from '../strategy/StrategyBadges';
+import { DateRangeFilter } from './DateRangeFilter';
 import { EMPTY_FILTERS, fetchSessionsCsv, listSessions, sessionsKey, type SessionFilters } from './api';
 import { SessionDrawer } from './SessionDrawer';
 
@@ -98,8 +99,14 @@ export default function HistoryPage() {
             value={filters.mode || null}
             onChange={(v) => set('mode', v)}
           />
-          <TextInput label="From" type="date" value={filters.start} onChange={(e) => set('start', e.currentTarget.value)} />
-          <TextInput label="To (inclusive)" type="date" value={filters.end} onChange={(e) => set('end', e.currentTarget.value)} />
+          <DateRangeFilter
+            start={filters.start}
+            end={filters.end}
+            onChange={(start, end) => {
+              setFilters((f) => ({ ...f, start, end }));
+              setPage(1);
+            }}
+          />
         </SimpleGrid>
         {active && (
           <Button
@@ -149,7 +156,7 @@ export default function HistoryPage() {
                       <Table.Tr
                         key={s.id}
                         tabIndex={0}
-                        aria-label={`Session of ${s.strategy_name}, ${s.status}, net ${s.net_pnl} USD`}
+                        aria-label={`Session of ${s.strategy_name}, ${s.status}, ${s.net_pnl === null ? `not closed, fees paid ${s.fees} USD` : `net ${s.net_pnl} USD`}`}
                         onClick={() => open(s.id)}
                         onKeyDown={(e) => onRowKey(e, s.id)}
                         style={{ cursor: 'pointer' }}
@@ -180,8 +187,9 @@ export default function HistoryPage() {
                         <Table.Td ta="right" ff="monospace">
                           {fmtNum(s.fees, 4)}
                         </Table.Td>
-                        <Table.Td ta="right" ff="monospace" fw={600} c={pnlColor(s.net_pnl)}>
-                          {fmtSigned(s.net_pnl, 4)}
+                        {/* net is booked at close (null until then): no realised figure for a session still open */}
+                        <Table.Td ta="right" ff="monospace" fw={600} c={s.net_pnl === null ? 'dimmed' : pnlColor(s.net_pnl)}>
+                          {s.net_pnl === null ? 'open' : fmtSigned(s.net_pnl, 4)}
                         </Table.Td>
                         <Table.Td>
                           <Timestamp value={s.closed_at} />

@@ -2,10 +2,19 @@ import { Badge, Drawer, Group, Paper, SimpleGrid, Stack, Table, Text, Title } fr
 import { useQuery } from '@tanstack/react-query';
 import { QueryState } from '../../app/QueryState';
 import { Timestamp } from '../../app/Timestamp';
+import { parseDecimal } from '../analytics/money';
 import { fmtNum, fmtSigned, humanize, pnlColor } from '../strategy/format';
 import { ModeBadge, StateBadge } from '../strategy/StrategyBadges';
 import type { SessionDetail } from '../strategy/types';
 import { getSession, sessionKey } from './api';
+
+/** Exact equality of two decimal strings ("0.0253" = "0.025300"); never through a float. */
+function sameDecimal(a: string, b: string): boolean {
+  const x = parseDecimal(a);
+  const y = parseDecimal(b);
+  if (x === null || y === null) return a === b;
+  return x.negative === y.negative && x.int === y.int && x.frac === y.frac;
+}
 
 export function SessionDrawer({ id, onClose }: { id: string | null; onClose: () => void }) {
   const query = useQuery({ queryKey: sessionKey(id ?? ''), queryFn: () => getSession(id!), enabled: id !== null });
@@ -38,6 +47,9 @@ function Money({ label, value, color, testId }: { label: string; value: string; 
 
 function Detail({ d }: { d: SessionDetail }) {
   const s = d.session;
+  // Gross and net are booked when the session closes; until then the API sends null and the
+  // credit, debit and fees are what the session has received and paid so far.
+  const booked = s.gross_pnl !== null && s.net_pnl !== null;
   return (
     <Stack gap="md">
       <Group gap="xs" wrap="wrap">
@@ -91,12 +103,17 @@ function Detail({ d }: { d: SessionDetail }) {
         <SimpleGrid cols={{ base: 2, sm: 5 }} spacing="xs" data-testid="pnl-breakdown">
           <Money label="Credit" value={fmtNum(s.credit, 4)} />
           <Money label="Debit" value={fmtNum(s.debit, 4)} />
-          <Money label="Gross" value={fmtSigned(s.gross_pnl, 4)} color={pnlColor(s.gross_pnl)} />
-          <Money label="Fees (subtracted)" value={fmtNum(s.fees, 4)} />
+          <Money label="Gross" value={fmtSigned(s.gross_pnl, 4)} color={pnlColor(s.gross_pnl)} testId="gross-pnl" />
+          <Money label={booked ? 'Fees (subtracted)' : 'Fees paid so far'} value={fmtNum(s.fees, 4)} testId="session-fees" />
           <Money label="Net" value={fmtSigned(s.net_pnl, 4)} color={pnlColor(s.net_pnl)} testId="net-pnl" />
         </SimpleGrid>
-        {d.fills_fees !== s.fees && Number(d.fills_fees) !== Number(s.fees) && (
-          <Text size="xs" c="orange" mt={4}>
+        {!booked && (
+          <Text size="xs" c="dimmed" mt={4} data-testid="not-booked">
+            Not closed yet: credit, debit and fees so far; gross and net PnL are booked at close. Unrealised PnL needs marks: see the Live tab.
+          </Text>
+        )}
+        {!sameDecimal(d.fills_fees, s.fees) && (
+          <Text size="xs" c="orange" mt={4} data-testid="fees-mismatch">
             Sum of fill fees {fmtNum(d.fills_fees, 4)} differs from session fees {fmtNum(s.fees, 4)}.
           </Text>
         )}
@@ -136,8 +153,8 @@ function Detail({ d }: { d: SessionDetail }) {
                   <Table.Td ta="right" ff="monospace">
                     {fmtNum(l.fees, 4)}
                   </Table.Td>
-                  <Table.Td ta="right" ff="monospace" c={pnlColor(l.net_pnl)}>
-                    {fmtSigned(l.net_pnl, 4)}
+                  <Table.Td ta="right" ff="monospace" c={l.net_pnl === null ? 'dimmed' : pnlColor(l.net_pnl)} data-testid="leg-net">
+                    {l.net_pnl === null ? 'open' : fmtSigned(l.net_pnl, 4)}
                   </Table.Td>
                   <Table.Td>{l.status}</Table.Td>
                 </Table.Tr>

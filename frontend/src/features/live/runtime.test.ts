@@ -9,6 +9,8 @@ const base = () =>
       strategy_id: 1,
       name: 's',
       state: 'open',
+      now: '2026-03-02T03:10:00+00:00',
+      spot: '90012.5',
       countdowns: { to_entry_s: null, to_exit_s: 100, to_expiry_s: 1000 },
       session: { id: 'a', status: 'open', credit: '0.3', net_pnl: '0', exit_reason: null, expiry: '', exit_deadline: '', opened_at: null, error: null },
       legs: [{ symbol: 'C', kind: 'call', strike: '1', quantity: 1, status: 'open', entry_price: '100', mark: '90', best_bid: null, best_ask: null, delta: 0.1, pnl: '0.01' }],
@@ -20,14 +22,35 @@ describe('runtime merge', () => {
   it('merges ticks: marks, leg pnl, levels, countdowns', () => {
     const { next, refetch } = mergeRuntimeEvent(
       base(),
-      { tick: true, pnl: { pnl_usd: '0.02' }, levels: null, quotes: { C: { mark: '80', best_bid: '79', best_ask: '81', delta: 0.09 } } },
+      { tick: true, pnl: { pnl_usd: '0.02' }, levels: null, quotes: { C: { mark: '80', best_bid: '79', best_ask: '81', delta: 0.09 } }, leg_pnl: { C: '0.0200' } },
       11_000,
     );
     expect(refetch).toBe(false);
     expect(next.legs[0]).toMatchObject({ mark: '80', best_bid: '79', delta: 0.09 });
-    expect(Number(next.legs[0]!.pnl)).toBeCloseTo(0.02); // (100-80) * 0.001
+    expect(next.legs[0]!.pnl).toBe('0.0200'); // the backend's exact decimal, not re-derived in floats
     expect(next.countdowns.to_expiry_s).toBe(990);
     expect(next.receivedAt).toBe(11_000);
+  });
+  it('ticks update the spot, the clock and the countdowns as the backend measured them', () => {
+    const tick = {
+      tick: true,
+      now: '2026-03-02T03:10:07+00:00',
+      spot: '90104.25',
+      countdowns: { to_exit_s: 93.5, to_expiry_s: 992.5 },
+      pnl: null,
+      levels: null,
+      quotes: { C: { mark: '85', best_bid: null, best_ask: null, delta: 0.1 } },
+      leg_pnl: { C: '0.015' },
+    };
+    const { next, refetch } = mergeRuntimeEvent(base(), tick, 8_000);
+    expect(refetch).toBe(false);
+    expect(next.spot).toBe('90104.25'); // was frozen at the page-load value
+    expect(next.now).toBe('2026-03-02T03:10:07+00:00');
+    expect(next.countdowns).toEqual({ to_entry_s: null, to_exit_s: 93.5, to_expiry_s: 992.5 });
+    expect(next.legs[0]!.pnl).toBe('0.015');
+    // a tick whose feed had no spot keeps the last known one instead of blanking it
+    const later = mergeRuntimeEvent(next, { ...tick, spot: null }, 9_000).next;
+    expect(later.spot).toBe('90104.25');
   });
   it('state and event messages update and ask for a refetch', () => {
     const s = mergeRuntimeEvent(base(), { state: 'exiting', reason: 'take_profit' });

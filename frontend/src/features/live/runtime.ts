@@ -140,6 +140,24 @@ export async function fetchRuntime(id: number): Promise<Runtime> {
 type Quote = { mark?: string; best_bid?: string | null; best_ask?: string | null; delta?: number | null };
 
 /**
+ * A `runtime:<id>` tick (backend StrategyRunner._tick_payload): every part of the runtime payload
+ * that moves with the market or the clock while a session is open. Decimals are exact strings.
+ */
+export interface RuntimeTick {
+  tick: true;
+  now?: string;
+  spot?: string | null;
+  countdowns?: { to_exit_s?: number | null; to_expiry_s?: number | null };
+  pnl?: PnlSnapshot | null;
+  levels?: ExitLevels | null;
+  quotes?: Record<string, Quote>;
+  /** Open PnL per leg symbol, computed by the backend exactly as in the runtime payload. */
+  leg_pnl?: Record<string, string | null>;
+}
+
+const num = (v: unknown, fallback: number | null): number | null => (typeof v === 'number' ? v : fallback);
+
+/**
  * Merge a pushed runtime event into the cached payload. Returns the merged runtime and whether
  * a full refetch is worthwhile (state changes, session open/close: the shape changed).
  */
@@ -152,35 +170,34 @@ export function mergeRuntimeEvent(prev: Runtime, data: unknown, now = Date.now()
     refetch = true;
   }
   if (d.tick === true) {
-    const pnl = (d.pnl as PnlSnapshot | null | undefined) ?? next.pnl;
-    const levels = (d.levels as ExitLevels | null | undefined) ?? next.levels;
-    const quotes = (d.quotes ?? {}) as Record<string, Quote>;
+    const t = d as unknown as RuntimeTick;
+    const pnl = t.pnl ?? next.pnl;
+    const levels = t.levels ?? next.levels;
+    const quotes = t.quotes ?? {};
+    const legPnl = t.leg_pnl ?? {};
     const legs = next.legs.map((leg) => {
       const q = quotes[leg.symbol];
       if (!q) return leg;
-      const mark = q.mark ?? leg.mark;
-      const entry = leg.entry_price !== null ? Number(leg.entry_price) : null;
-      // pnl per leg = (entry − mark) × contract value × qty; derive the contract value from the last known pnl
-      let pnlStr = leg.pnl;
-      if (entry !== null && mark !== null && leg.pnl !== null && leg.mark !== null) {
-        const oldDiff = entry - Number(leg.mark);
-        const newDiff = entry - Number(mark);
-        if (oldDiff !== 0) pnlStr = String((Number(leg.pnl) / oldDiff) * newDiff);
-      }
-      return { ...leg, mark, best_bid: q.best_bid ?? null, best_ask: q.best_ask ?? null, delta: q.delta ?? leg.delta, pnl: pnlStr };
+      // the backend's exact decimal string; kept as is (never re-derived in floating point)
+      const pnlStr = leg.symbol in legPnl ? (legPnl[leg.symbol] ?? null) : leg.pnl;
+      return { ...leg, mark: q.mark ?? leg.mark, best_bid: q.best_bid ?? null, best_ask: q.best_ask ?? null, delta: q.delta ?? leg.delta, pnl: pnlStr };
     });
     const elapsed = (now - next.receivedAt) / 1000;
     const shift = (v: number | null) => (v === null ? null : v - elapsed);
+    const c = t.countdowns ?? {};
     next = {
       ...next,
+      now: typeof t.now === 'string' ? t.now : next.now,
+      // a tick without a feed spot keeps the last known one
+      spot: typeof t.spot === 'string' ? t.spot : next.spot,
       pnl,
       levels,
       legs,
       receivedAt: now,
       countdowns: {
         to_entry_s: shift(next.countdowns.to_entry_s),
-        to_exit_s: levels ? levels.seconds_to_exit_deadline : shift(next.countdowns.to_exit_s),
-        to_expiry_s: shift(next.countdowns.to_expiry_s),
+        to_exit_s: num(c.to_exit_s, levels ? levels.seconds_to_exit_deadline : shift(next.countdowns.to_exit_s)),
+        to_expiry_s: num(c.to_expiry_s, shift(next.countdowns.to_expiry_s)),
       },
     };
   }
