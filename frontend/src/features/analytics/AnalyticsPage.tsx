@@ -9,7 +9,7 @@ import { QueryError } from '../../app/QueryState';
 import { BreakdownTable, humanizeKey } from './BreakdownTable';
 import { DailyPnlChart, EquityDrawdownChart, PnlHistogram, RollingWinRateChart } from './charts';
 import { ExportButton } from './ExportButton';
-import { Filters } from './Filters';
+import { Filters, type FiltersHandle } from './Filters';
 import { KpiGroup, MoneyKpi, Kpi } from './Kpi';
 import { KpiSections } from './KpiSections';
 import { formatInTz, clockTime, filtersFromSearch, filtersToSearch, toApiQuery, PRESET_LABELS, type AnalyticsFilters } from './rangeState';
@@ -165,6 +165,7 @@ export default function AnalyticsPage() {
   const [autoRefresh, setAutoRefresh] = useState(true);
   const { summary, history } = useAnalytics(query, autoRefresh);
   const strategies = useStrategies();
+  const fields = useRef<FiltersHandle>(null);
 
   const setFilters = useCallback((next: AnalyticsFilters) => setSearch(filtersToSearch(next), { replace: false }), [setSearch]);
   const strategyName = useCallback(
@@ -224,11 +225,11 @@ export default function AnalyticsPage() {
                 <IconRefresh size={16} stroke={1.6} />
               </Button>
             </Tooltip>
-            <ExportButton query={query} />
+            <ExportButton filters={filters} fields={fields} />
           </Group>
         }
       />
-      <Filters filters={filters} onChange={setFilters} strategies={strategies.data} strategiesLoading={strategies.isPending} />
+      <Filters ref={fields} filters={filters} onChange={setFilters} strategies={strategies.data} strategiesLoading={strategies.isPending} />
       {range && (
         <Text size="xs" c="dimmed" data-testid="range-resolved">
           {range.start ? formatInTz(range.start, range.timezone) : 'beginning'} → {formatInTz(range.end, range.timezone)} ({range.timezone})

@@ -1,7 +1,10 @@
 import { Group, Paper, SegmentedControl, Select, SimpleGrid, TextInput } from '@mantine/core';
-import { useMemo, useState } from 'react';
+import { useDebouncedCallback } from '@mantine/hooks';
+import { useImperativeHandle, useMemo, useState, type Ref } from 'react';
 import {
-  isIsoDate,
+  customRangeErrors,
+  dateError,
+  isPlausibleDate,
   isValidCapital,
   localDate,
   PRESET_LABELS,
@@ -14,12 +17,27 @@ import type { StrategyRead } from './types';
 
 const DAY_MS = 86_400_000;
 
+/** How long typing in a filter field must pause before the value is applied (and queried). */
+export const APPLY_DELAY_MS = 400;
+
+const CAPITAL_ERROR = 'A number ≥ 0, e.g. 10000';
+
+/** Apply what the fields show right now, skipping the debounce (e.g. before an export). */
+export type FlushResult = { ok: true; filters: AnalyticsFilters } | { ok: false; problem: string };
+export interface FiltersHandle {
+  flush: () => FlushResult;
+}
+
+type End = 'start' | 'end';
+
 export function Filters({
+  ref,
   filters,
   onChange,
   strategies,
   strategiesLoading,
 }: {
+  ref?: Ref<FiltersHandle>;
   filters: AnalyticsFilters;
   onChange: (next: AnalyticsFilters) => void;
   strategies: readonly StrategyRead[] | undefined;
@@ -29,18 +47,57 @@ export function Filters({
   const segment = range.kind === 'preset' ? range.preset : 'custom';
   const zones = useMemo(() => timeZoneOptions(tz), [tz]);
 
+  // The fields hold what the user typed; the filters (URL, queries) change only when a value is
+  // complete and valid: after a pause in typing, on blur/Enter, or when flushed for an export.
   const [capital, setCapital] = useState(filters.capital);
-  // follow the URL (back/forward, shared links) without an effect: adjust state during render
+  const applied = range.kind === 'custom' ? range : null;
+  const [dates, setDates] = useState({ start: applied?.start ?? '', end: applied?.end ?? '' });
+  const [edited, setEdited] = useState<End>('start');
+  const [touched, setTouched] = useState({ start: false, end: false });
+  // follow the URL (back/forward, shared links, other buttons) without an effect: adjust state during render
   const [seenCapital, setSeenCapital] = useState(filters.capital);
   if (seenCapital !== filters.capital) {
     setSeenCapital(filters.capital);
     setCapital(filters.capital);
   }
-  const capitalError = isValidCapital(capital.trim()) ? null : 'A number ≥ 0, e.g. 10000';
-  const commitCapital = () => {
-    const v = capital.trim();
-    if (isValidCapital(v) && v !== filters.capital) onChange({ ...filters, capital: v });
+  const appliedKey = applied ? `${applied.start}/${applied.end}` : '';
+  const [seenRange, setSeenRange] = useState(appliedKey);
+  if (seenRange !== appliedKey) {
+    setSeenRange(appliedKey);
+    setDates({ start: applied?.start ?? '', end: applied?.end ?? '' });
+    setTouched({ start: false, end: false });
+  }
+
+  const capitalError = isValidCapital(capital.trim()) ? null : CAPITAL_ERROR;
+  const rangeErrors = customRangeErrors(dates.start, dates.end, edited);
+  // an unfinished date is flagged once the user leaves the field; a reversed range at once
+  const shownDateError = (which: End) => {
+    const e = rangeErrors[which];
+    return e && (touched[which] || !dateError(dates[which])) ? e : null;
   };
+
+  /** Apply every field that holds a valid value; report whether all of them did. */
+  const apply = (): FlushResult => {
+    let next = filters;
+    const cap = capital.trim();
+    if (!capitalError && cap !== filters.capital) next = { ...next, capital: cap };
+    const datesOk = range.kind !== 'custom' || (!rangeErrors.start && !rangeErrors.end);
+    if (range.kind === 'custom' && datesOk && (dates.start !== range.start || dates.end !== range.end)) {
+      next = { ...next, range: { kind: 'custom', start: dates.start, end: dates.end } };
+    }
+    if (next !== filters) onChange(next);
+    if (capitalError) return { ok: false, problem: 'the starting capital' };
+    if (!datesOk) return { ok: false, problem: 'the date range' };
+    return { ok: true, filters: next };
+  };
+  const applySoon = useDebouncedCallback(apply, APPLY_DELAY_MS);
+  useImperativeHandle(ref, () => ({
+    flush: () => {
+      applySoon.cancel();
+      setTouched({ start: true, end: true });
+      return apply();
+    },
+  }));
 
   const onSegment = (value: string) => {
     if (value === 'custom') {
@@ -52,13 +109,14 @@ export function Filters({
     }
   };
 
-  const setDate = (which: 'start' | 'end', value: string) => {
-    if (range.kind !== 'custom' || !isIsoDate(value)) return;
-    let { start, end } = range;
-    if (which === 'start') start = value;
-    else end = value;
-    if (start > end) [start, end] = which === 'start' ? [start, start] : [end, end];
-    onChange({ ...filters, range: { kind: 'custom', start, end } });
+  const setDate = (which: End, value: string) => {
+    setDates((d) => ({ ...d, [which]: value }));
+    setEdited(which);
+    applySoon();
+  };
+  const finishDate = (which: End) => {
+    setTouched((t) => ({ ...t, [which]: true }));
+    applySoon.flush();
   };
 
   const strategyData = useMemo(
@@ -91,18 +149,28 @@ export function Filters({
               type="date"
               label="From"
               size="xs"
-              value={range.start}
-              max={range.end}
+              value={dates.start}
+              max={isPlausibleDate(dates.end) ? dates.end : undefined}
+              error={shownDateError('start')}
               onChange={(e) => setDate('start', e.currentTarget.value)}
+              onBlur={() => finishDate('start')}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter') finishDate('start');
+              }}
               data-testid="range-start"
             />
             <TextInput
               type="date"
               label="To (inclusive)"
               size="xs"
-              value={range.end}
-              min={range.start}
+              value={dates.end}
+              min={isPlausibleDate(dates.start) ? dates.start : undefined}
+              error={shownDateError('end')}
               onChange={(e) => setDate('end', e.currentTarget.value)}
+              onBlur={() => finishDate('end')}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter') finishDate('end');
+              }}
               data-testid="range-end"
             />
           </Group>
@@ -140,10 +208,13 @@ export function Filters({
           placeholder="e.g. 10000"
           value={capital}
           error={capitalError}
-          onChange={(e) => setCapital(e.currentTarget.value)}
-          onBlur={commitCapital}
+          onChange={(e) => {
+            setCapital(e.currentTarget.value);
+            applySoon();
+          }}
+          onBlur={() => applySoon.flush()}
           onKeyDown={(e) => {
-            if (e.key === 'Enter') commitCapital();
+            if (e.key === 'Enter') applySoon.flush();
           }}
           data-testid="capital-input"
           description="For drawdown %, Sharpe, Sortino, Calmar"

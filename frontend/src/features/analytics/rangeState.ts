@@ -46,6 +46,36 @@ export function isIsoDate(v: string | null | undefined): v is string {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
 }
 
+/** Earliest year a typed custom-range date may have (see isPlausibleDate). */
+export const MIN_YEAR = 2000;
+
+/**
+ * A complete, real date that the user plausibly meant. A native date input reports every
+ * intermediate value while a year is typed digit by digit (2 → 0002-10-31, 20 → 0020-10-31, …),
+ * all of them valid ISO dates; requiring year ≥ MIN_YEAR lets only the finished year through.
+ */
+export function isPlausibleDate(v: string | null | undefined): v is string {
+  return isIsoDate(v) && Number(v.slice(0, 4)) >= MIN_YEAR;
+}
+
+/** Why one typed date cannot be applied, or null. "" is what a date input reports while incomplete. */
+export function dateError(v: string): string | null {
+  if (isPlausibleDate(v)) return null;
+  if (isIsoDate(v)) return `Year must be ${MIN_YEAR} or later`;
+  return 'Enter a complete date';
+}
+
+/** Why a typed custom range cannot be applied, per end (the reversal is reported on `edited`). */
+export function customRangeErrors(
+  start: string,
+  end: string,
+  edited: 'start' | 'end' = 'start',
+): { start: string | null; end: string | null } {
+  const errors = { start: dateError(start), end: dateError(end) };
+  if (!errors.start && !errors.end && start > end) errors[edited] = 'From must be on or before To';
+  return errors;
+}
+
 /** Non-negative decimal as typed in the capital box ("" = none). */
 export function isValidCapital(v: string): boolean {
   return v === '' || CAPITAL_RE.test(v.trim());

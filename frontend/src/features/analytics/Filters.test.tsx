@@ -1,0 +1,219 @@
+/**
+ * The Analytics filters as typed by a user: native date inputs report every intermediate value
+ * of a keystroke (year "2" → 0002-10-01), and the starting capital applies as you type.
+ */
+import { act, fireEvent, screen, within } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { saveBlob } from '../../app/download';
+import { jsonResponse, renderWithProviders } from '../../test/utils';
+import AnalyticsPage from './AnalyticsPage';
+import { customRangeErrors, dateError, isPlausibleDate } from './rangeState';
+
+vi.mock('./charts', () => ({
+  EquityDrawdownChart: () => null,
+  DailyPnlChart: () => null,
+  RollingWinRateChart: () => null,
+  PnlHistogram: () => null,
+}));
+vi.mock('../../app/download', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../../app/download')>()),
+  saveBlob: vi.fn(),
+}));
+
+const zero = '0';
+const range = { start: null, end: '2025-10-31T23:59:59Z', timezone: 'UTC', preset: null, strategy_id: null, generated_at: '2025-10-31T10:00:00Z' };
+const summaryBody = {
+  range,
+  open_sessions: { open_sessions: 0, credit: zero, fees: zero, unrealized_pnl: null, unrealized_pnl_available: false, note: 'no marks' },
+  summary: {
+    start: null, end: range.end, timezone: 'UTC', starting_capital: zero, trade_count: 0, gross_pnl: zero, fees: zero,
+    net_pnl: zero, average_fee: null, wins: 0, losses: 0, breakeven: 0, win_rate: null,
+    average_trade: null, average_win: null, average_loss: null, largest_win: null, largest_loss: null,
+    profit_factor: null, expectancy: null, leg_count: 0, leg_wins: 0, leg_win_rate: null,
+    drawdown: { max_drawdown: zero, max_drawdown_pct: null, max_drawdown_start: null, max_drawdown_end: null, current_drawdown: zero, current_drawdown_pct: null, peak_equity: zero, final_equity: zero },
+    sharpe_ratio: null, sortino_ratio: null, calmar_ratio: null, annualized_return_pct: null,
+    streaks: { longest_win_streak: 0, longest_loss_streak: 0, current_streak: 0 },
+    calendar_days: 0, trading_days: 0, profitable_days: 0, losing_days: 0, best_day: null, best_day_pnl: null, worst_day: null, worst_day_pnl: null,
+    average_holding_seconds: null, credit: zero, debit: zero, premium_kept: zero, premium_capture_pct: null,
+    by_exit_reason: [], by_underlying: [], by_strategy: [],
+    unrealized: { open_sessions: 0, credit: zero, unrealized_pnl: null, fees: zero, net_unrealized_pnl: null },
+  },
+};
+const historyBody = {
+  range,
+  history: { start: null, end: range.end, timezone: 'UTC', starting_capital: zero, equity_curve: [], drawdown: [], daily_pnl: [], rolling_win_rate: [], rolling_window: 10, pnl_histogram: [] },
+};
+
+let urls: URL[] = [];
+beforeEach(() => {
+  urls = [];
+  vi.mocked(saveBlob).mockClear();
+  vi.useFakeTimers({ shouldAdvanceTime: true });
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (req: Request) => {
+      const url = new URL(req.url);
+      urls.push(url);
+      if (url.pathname === '/api/analytics/summary') return jsonResponse(200, summaryBody);
+      if (url.pathname === '/api/analytics/history') return jsonResponse(200, historyBody);
+      if (url.pathname === '/api/strategies') return jsonResponse(200, []);
+      if (url.pathname === '/api/analytics/export') {
+        // echo the capital the request carried, as the server's CSV does
+        const csv = `section,field,value\r\nmetrics,starting_capital,${url.searchParams.get('starting_capital') ?? '0'}\r\n`;
+        return new Response(csv, { status: 200, headers: { 'Content-Type': 'text/csv', 'Content-Disposition': 'attachment; filename="analytics.csv"' } });
+      }
+      return jsonResponse(404, { error: 'not_found', detail: 'nope' });
+    }),
+  );
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+const CUSTOM = '/analytics?start=2024-10-01&end=2025-10-31&tz=UTC';
+const summaries = () => urls.filter((u) => u.pathname === '/api/analytics/summary');
+const lastSummary = () => summaries().at(-1)!;
+const exports = () => urls.filter((u) => u.pathname === '/api/analytics/export');
+const input = (testId: string) => screen.getByTestId(testId) as HTMLInputElement;
+/** Let debounces run: 500 ms of the fake clock, with the promises it releases. */
+const settle = (ms = 500) =>
+  act(async () => {
+    await vi.advanceTimersByTimeAsync(ms);
+  });
+
+async function renderLoaded(route: string) {
+  renderWithProviders(<AnalyticsPage />, { route });
+  await screen.findByTestId('analytics-empty');
+}
+
+describe('typed date checks', () => {
+  it('a date applies only when complete, real and from year 2000 on', () => {
+    expect(['0002-10-31', '0020-10-31', '0202-10-31', '2025-09-31', '', '2025-9-1'].map(isPlausibleDate)).toEqual([false, false, false, false, false, false]);
+    expect(isPlausibleDate('2025-10-31')).toBe(true);
+    expect(dateError('0025-10-31')).toBe('Year must be 2000 or later');
+    expect(dateError('')).toBe('Enter a complete date');
+    expect(customRangeErrors('2025-11-05', '2025-10-31', 'end')).toEqual({ start: null, end: 'From must be on or before To' });
+    expect(customRangeErrors('2025-10-31', '2025-10-31')).toEqual({ start: null, end: null });
+  });
+});
+
+describe('Analytics custom range typed with the keyboard', () => {
+  it('keeps each intermediate year in the input and queries only the complete date', async () => {
+    await renderLoaded(CUSTOM);
+    expect(lastSummary().searchParams.get('start')).toBe('2024-10-01');
+
+    // typing "2025" into the year segment: the browser reports 0002, 0020, 0202, then 2025
+    for (const v of ['0002-10-01', '0020-10-01', '0202-10-01']) {
+      fireEvent.change(input('range-start'), { target: { value: v } });
+      expect(input('range-start').value).toBe(v);
+      await settle();
+    }
+    fireEvent.change(input('range-start'), { target: { value: '2025-10-01' } });
+    await settle();
+
+    const starts = summaries().map((u) => u.searchParams.get('start'));
+    expect(starts.every((s) => s === null || s >= '2000')).toBe(true);
+    expect(lastSummary().searchParams.get('start')).toBe('2025-10-01');
+    expect(lastSummary().searchParams.get('end')).toBe('2025-10-31');
+    expect(input('range-start').value).toBe('2025-10-01');
+  });
+
+  it('typing month then day keeps what was typed and applies only the finished date', async () => {
+    await renderLoaded('/analytics?start=2025-10-31&end=2025-12-31&tz=UTC');
+    const before = summaries().length;
+
+    // "09" into the month of 2025-10-31: 2025-09-31 does not exist, so the browser reports ""
+    fireEvent.change(input('range-start'), { target: { value: '' } });
+    expect(input('range-start').value).toBe('');
+    // "1", "5" into the day
+    fireEvent.change(input('range-start'), { target: { value: '2025-09-01' } });
+    expect(input('range-start').value).toBe('2025-09-01');
+    fireEvent.change(input('range-start'), { target: { value: '2025-09-15' } });
+    expect(input('range-start').value).toBe('2025-09-15');
+    expect(summaries()).toHaveLength(before); // nothing applied mid-typing
+    await settle();
+
+    const applied = summaries().slice(before).map((u) => u.searchParams.get('start'));
+    expect(applied).toEqual(['2025-09-15']);
+    expect(lastSummary().searchParams.get('end')).toBe('2025-12-31');
+  });
+
+  it('an incomplete date shows an inline error on blur and is not applied', async () => {
+    await renderLoaded(CUSTOM);
+    const before = summaries().length;
+    fireEvent.change(input('range-end'), { target: { value: '' } });
+    fireEvent.blur(input('range-end'));
+    await settle();
+    expect(screen.getByText('Enter a complete date')).toBeInTheDocument();
+    expect(input('range-end')).toHaveAttribute('aria-invalid', 'true');
+    expect(summaries()).toHaveLength(before);
+    expect(input('range-start').value).toBe('2024-10-01');
+  });
+
+  it('a reversed range shows "From must be on or before To" instead of moving the other end', async () => {
+    await renderLoaded(CUSTOM);
+    const before = summaries().length;
+
+    fireEvent.change(input('range-start'), { target: { value: '2025-11-05' } });
+    fireEvent.keyDown(input('range-start'), { key: 'Enter' });
+    await settle();
+    expect(screen.getByText('From must be on or before To')).toBeInTheDocument();
+    expect(input('range-end').value).toBe('2025-10-31'); // the other end stays put
+    expect(input('range-start').value).toBe('2025-11-05');
+    expect(summaries()).toHaveLength(before);
+
+    // fixing the other end applies both
+    fireEvent.change(input('range-end'), { target: { value: '2025-11-30' } });
+    await settle();
+    expect(screen.queryByText('From must be on or before To')).not.toBeInTheDocument();
+    expect(lastSummary().searchParams.get('start')).toBe('2025-11-05');
+    expect(lastSummary().searchParams.get('end')).toBe('2025-11-30');
+  });
+});
+
+describe('Analytics starting capital', () => {
+  it('applies ~400 ms after typing stops, without blur or Enter', async () => {
+    await renderLoaded('/analytics?preset=7d&tz=UTC');
+    const before = summaries().length;
+    fireEvent.change(input('capital-input'), { target: { value: '1000' } });
+    fireEvent.change(input('capital-input'), { target: { value: '10000' } });
+    await settle(200);
+    expect(summaries()).toHaveLength(before); // still typing
+    await settle(300);
+    expect(summaries().slice(before).map((u) => u.searchParams.get('starting_capital'))).toEqual(['10000']);
+    expect(input('capital-input').value).toBe('10000');
+  });
+
+  it('Export CSV right after typing exports the capital in the field', async () => {
+    await renderLoaded('/analytics?preset=7d&tz=UTC');
+    fireEvent.change(input('capital-input'), { target: { value: '10000' } });
+    fireEvent.click(screen.getByTestId('export-csv')); // before the debounce fires
+    await settle();
+
+    expect(exports()).toHaveLength(1);
+    expect(exports()[0]!.searchParams.get('starting_capital')).toBe('10000');
+    expect(vi.mocked(saveBlob)).toHaveBeenCalledTimes(1);
+    const [blob] = vi.mocked(saveBlob).mock.calls[0]!;
+    expect(await blob.text()).toContain('metrics,starting_capital,10000');
+    // and the page (KPIs) now uses it too
+    expect(lastSummary().searchParams.get('starting_capital')).toBe('10000');
+  });
+
+  it('an invalid capital shows an inline error, is not applied, and is not exported', async () => {
+    await renderLoaded('/analytics?preset=7d&tz=UTC&capital=5000');
+    const before = summaries().length;
+    for (const bad of ['-5', 'ten']) {
+      fireEvent.change(input('capital-input'), { target: { value: bad } });
+      await settle();
+      expect(screen.getByText('A number ≥ 0, e.g. 10000')).toBeInTheDocument();
+      expect(input('capital-input').value).toBe(bad);
+    }
+    expect(summaries()).toHaveLength(before);
+
+    fireEvent.click(screen.getByTestId('export-csv'));
+    await settle();
+    expect(exports()).toHaveLength(0);
+    expect(within(document.body).getByText(/Fix the starting capital/)).toBeInTheDocument();
+  });
+});
