@@ -1,11 +1,12 @@
-import { Button, Group, Text } from '@mantine/core';
+import { Button, Group, Stack, Text } from '@mantine/core';
 import { IconBolt, IconPlayerPause, IconPlayerPlay, IconPlayerStop } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { ConfirmModal } from '../../app/ConfirmModal';
 import { notifySuccess } from '../../app/notify';
 import { STRATEGIES } from '../strategy/api';
-import { allowedActions, runAction, type ActionName } from './api';
+import { RISK, allowedActions, runAction, startBlockedReason, type ActionName } from './api';
+import { useRisk } from './EnginePanels';
 import { runtimeKey, type Runtime } from './runtime';
 
 const LABEL: Record<ActionName, string> = { start: 'Start', pause: 'Pause', resume: 'Resume', stop: 'Stop', flatten: 'Flatten' };
@@ -14,6 +15,8 @@ export function Controls({ runtime }: { runtime: Runtime }) {
   const qc = useQueryClient();
   const [confirm, setConfirm] = useState<ActionName | null>(null);
   const allowed = allowedActions(runtime.state);
+  const startBlocked = startBlockedReason(useRisk().data);
+  const blockedId = useId();
   const hasLegs = runtime.legs.length > 0;
   const act = useMutation({
     mutationFn: (action: ActionName) => runAction(runtime.strategy_id, action),
@@ -25,11 +28,13 @@ export function Controls({ runtime }: { runtime: Runtime }) {
     },
     onError: () => {
       setConfirm(null);
-      // a 409 carries the current state: refresh what we show
+      // a 409 carries the current state: refresh what we show (the kill switch may have been engaged elsewhere)
       void qc.invalidateQueries({ queryKey: runtimeKey(runtime.strategy_id) });
+      void qc.invalidateQueries({ queryKey: RISK });
     },
   });
   const busy = act.isPending ? act.variables : null;
+  const showBlocked = startBlocked !== null && allowed.has('start');
   const btn = (action: ActionName, icon: React.ReactNode, color?: string, variant: string = 'default', needsConfirm = false) => (
     <Button
       key={action}
@@ -37,7 +42,8 @@ export function Controls({ runtime }: { runtime: Runtime }) {
       variant={variant}
       color={color}
       leftSection={icon}
-      disabled={!allowed.has(action) || act.isPending}
+      disabled={!allowed.has(action) || act.isPending || (action === 'start' && startBlocked !== null)}
+      aria-describedby={action === 'start' && showBlocked ? blockedId : undefined}
       loading={busy === action}
       onClick={() => (needsConfirm ? setConfirm(action) : act.mutate(action))}
       data-testid={`action-${action}`}
@@ -47,13 +53,20 @@ export function Controls({ runtime }: { runtime: Runtime }) {
   );
   return (
     <>
-      <Group gap="xs" wrap="wrap">
-        {btn('start', <IconPlayerPlay size={16} />, 'teal', 'filled')}
-        {btn('pause', <IconPlayerPause size={16} />)}
-        {btn('resume', <IconPlayerPlay size={16} />)}
-        {btn('stop', <IconPlayerStop size={16} />, 'orange', 'light', true)}
-        {btn('flatten', <IconBolt size={16} />, 'red', 'light', true)}
-      </Group>
+      <Stack gap={4} align="flex-end">
+        <Group gap="xs" wrap="wrap">
+          {btn('start', <IconPlayerPlay size={16} />, 'teal', 'filled')}
+          {btn('pause', <IconPlayerPause size={16} />)}
+          {btn('resume', <IconPlayerPlay size={16} />)}
+          {btn('stop', <IconPlayerStop size={16} />, 'orange', 'light', true)}
+          {btn('flatten', <IconBolt size={16} />, 'red', 'light', true)}
+        </Group>
+        {showBlocked && (
+          <Text size="xs" c="red" fw={600} id={blockedId} data-testid="start-blocked">
+            {startBlocked}
+          </Text>
+        )}
+      </Stack>
       <ConfirmModal
         opened={confirm !== null}
         title={confirm === 'flatten' ? `Flatten ${runtime.name}` : `Stop ${runtime.name}`}

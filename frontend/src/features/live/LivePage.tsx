@@ -75,6 +75,9 @@ function Picker({ rows, selected, onSelect, admin }: { rows: StrategyRead[]; sel
                 color={on ? stateColor(s.state) : undefined}
                 onClick={() => onSelect(s.id)}
                 data-testid={`live-pick-${s.id}`}
+                // keep each tab at its natural width: the row scrolls sideways on a phone instead
+                // of squeezing names and badges to nothing
+                style={{ flexShrink: 0 }}
                 rightSection={<ModeBadge mode={s.mode} />}
                 leftSection={
                   <span

@@ -23,3 +23,14 @@ export function allowedActions(state: string): Set<ActionName> {
   }
   return s;
 }
+
+/**
+ * Why the engine refuses every start right now (backend StrategyEngine._check_can_start answers 409
+ * while the kill switch is engaged or the daily-loss circuit breaker has tripped), or null. Only
+ * `start` is refused this way: resume, pause, stop and flatten are not.
+ */
+export function startBlockedReason(risk: RiskRead | undefined): string | null {
+  if (risk?.kill_switch_at) return 'Kill switch engaged — re-arm it first';
+  if (risk?.breaker_tripped_at) return 'Circuit breaker tripped — re-arm it first';
+  return null;
+}
