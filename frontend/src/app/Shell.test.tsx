@@ -1,4 +1,4 @@
-import { cleanup, screen } from '@testing-library/react';
+import { cleanup, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { session } from '../api';
 import { adminUser, jsonResponse, renderWithProviders, tokenBody } from '../test/utils';
@@ -26,5 +26,17 @@ describe('Shell navigation', () => {
     const nav = screen.getAllByTestId(/^nav-(?!burger)/).map((el) => el.getAttribute('data-testid'));
     expect(nav).toEqual(expected);
     expect(screen.getByTestId('role-badge')).toHaveTextContent(role);
+  });
+
+  it('a mistyped path says it does not exist; a tab the role may not open lands on the first tab', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => jsonResponse(200, [])));
+    signInAs('viewer');
+    const first = renderWithProviders(<Shell />, { route: '/no-such-page' });
+    expect(await screen.findByTestId('not-found')).toHaveTextContent('There is no page at /no-such-page.');
+    expect(screen.getByTestId('not-found-back')).toHaveAttribute('href', '/live');
+    first.unmount();
+    renderWithProviders(<Shell />, { route: '/users' });
+    await waitFor(() => expect(screen.getByTestId('nav-live')).toHaveAttribute('aria-current', 'page'));
+    expect(screen.queryByTestId('not-found')).not.toBeInTheDocument();
   });
 });

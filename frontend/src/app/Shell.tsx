@@ -5,6 +5,7 @@ import { NavLink as RouterNavLink, Navigate, useLocation, useRoutes, type RouteO
 import { useCurrentUser } from '../features/auth/useSession';
 import { BrandMark } from './BrandMark';
 import { HealthIndicator } from './HealthIndicator';
+import { NotFound } from './NotFound';
 import { TABS } from './registry';
 import { tabsFor } from './tabs';
 import { ThemeToggle } from './ThemeToggle';
@@ -23,10 +24,22 @@ export function Shell() {
   const routes: RouteObject[] = useMemo(
     () => [
       ...tabs.map((t) => ({ path: `${t.path}/*`, element: <t.component /> })),
-      // Unknown or not-permitted paths (e.g. /users for a viewer) land on the first tab.
-      { path: '*', element: first ? <Navigate to={`/${first.path}`} replace /> : <Text>No sections available.</Text> },
+      // The root and tabs this role may not open (e.g. /users for a viewer) land on the first tab.
+      ...['', ...TABS.filter((t) => !tabs.includes(t)).map((t) => `${t.path}/*`)].map((path) => ({
+        path,
+        element: first ? <Navigate to={`/${first.path}`} replace /> : <Text>No sections available.</Text>,
+      })),
+      // A mistyped or stale link says so instead of silently showing another page.
+      {
+        path: '*',
+        element: first ? (
+          <NotFound what={`There is no page at ${location.pathname}.`} back={`/${first.path}`} backLabel={`Go to ${first.label}`} />
+        ) : (
+          <Text>No sections available.</Text>
+        ),
+      },
     ],
-    [tabs, first],
+    [tabs, first, location.pathname],
   );
   const page = useRoutes(routes);
 

@@ -8,7 +8,11 @@ const signal: MantineColorsTuple = [
 
 export const theme = createTheme({
   primaryColor: 'signal',
-  primaryShade: { light: 8, dark: 5 },
+  primaryShade: { light: 9, dark: 5 },
+  // Filled buttons and badges pick black or white text by the fill's luminance, so every filled
+  // colour reads at ≥ 4.5:1 in both schemes (white on the bright dark-scheme fills was ~2.4:1).
+  autoContrast: true,
+  luminanceThreshold: 0.18,
   colors: { signal },
   fontFamily: 'Inter, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
   fontFamilyMonospace: '"JetBrains Mono", ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',

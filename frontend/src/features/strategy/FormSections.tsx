@@ -1,8 +1,10 @@
 import { ActionIcon, Button, Chip, Group, Paper, SimpleGrid, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
+import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
+import { RISK, getRisk } from '../live/api';
 import { SelectField, TextField, TimezoneField, useForm } from './fields';
-import { WEEKDAYS, nextRowKey } from './formModel';
+import { WEEKDAYS, nextRowKey, quantityLimitWarning } from './formModel';
 
 function Section({ title, hint, children, id }: { title: string; hint?: string; children: ReactNode; id: string }) {
   return (
@@ -25,6 +27,9 @@ function Section({ title, hint, children, id }: { title: string; hint?: string; 
 }
 
 export function BasicsSection({ liveEnabled }: { liveEnabled: boolean }) {
+  const { values } = useForm();
+  const risk = useQuery({ queryKey: RISK, queryFn: getRisk, meta: { silent: true } });
+  const overLimit = quantityLimitWarning(values.quantity, risk.data?.max_contracts_per_leg);
   return (
     <Section id="basics" title="Basics">
       <TextField name="name" label="Name" required placeholder="e.g. BTC daily strangle" />
@@ -40,6 +45,11 @@ export function BasicsSection({ liveEnabled }: { liveEnabled: boolean }) {
         />
         <TextField name="quantity" label="Quantity" numeric unit="contracts" description="per leg" />
       </SimpleGrid>
+      {overLimit && (
+        <Text size="sm" c="orange" role="status" data-testid="quantity-over-limit">
+          {overLimit}
+        </Text>
+      )}
     </Section>
   );
 }

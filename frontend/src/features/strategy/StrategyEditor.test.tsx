@@ -16,6 +16,18 @@ function signIn(role: 'admin' | 'viewer') {
 }
 
 describe('strategy editor', () => {
+  it.each([
+    ['a non-numeric id', '/abc', 'There is no strategy with ID abc. It may have been deleted.'],
+    ['an id the server does not know', '/9999', 'There is no strategy with ID 9999. It may have been deleted.'],
+  ])('says "not found" with a way back for %s, instead of loading forever or offering a retry', async (_, route, text) => {
+    vi.stubGlobal('fetch', vi.fn(async () => jsonResponse(404, { error: 'not_found', detail: 'strategy 9999 not found', status_code: 404 })));
+    signIn('admin');
+    renderWithProviders(<StrategiesPage />, { route });
+    expect(await screen.findByTestId('not-found')).toHaveTextContent(text);
+    expect(screen.getByTestId('not-found-back')).toHaveAttribute('href', '/strategies');
+    expect(screen.queryByRole('button', { name: 'Retry' })).not.toBeInTheDocument();
+  });
+
   it('shows the server 422 field messages next to their inputs (nested and indexed paths)', async () => {
     const calls: { url: string; body: unknown }[] = [];
     vi.stubGlobal(
@@ -53,6 +65,28 @@ describe('strategy editor', () => {
     await user.clear(screen.getByTestId('field-execution.limit_attempts'));
     await user.type(screen.getByTestId('field-execution.limit_attempts'), '4');
     await waitFor(() => expect(screen.queryByText('must be between 1 and 20')).not.toBeInTheDocument());
+  });
+
+  it('warns under Quantity when it is above the engine risk limit, without blocking the save', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (req: Request) => {
+        const url = new URL(req.url).pathname;
+        if (url === '/api/engine/risk') return jsonResponse(200, { max_running_strategies: 5, max_contracts_per_leg: 100, max_open_legs: 10, daily_loss_limit_usd: null, kill_switch_at: null, breaker_tripped_at: null });
+        return jsonResponse(404, { detail: 'nope' });
+      }),
+    );
+    signIn('admin');
+    renderWithProviders(<StrategiesPage />, { route: '/new' });
+    const user = userEvent.setup();
+    const qty = await screen.findByTestId('field-quantity');
+    await user.clear(qty);
+    await user.type(qty, '500');
+    expect(await screen.findByTestId('quantity-over-limit')).toHaveTextContent("Above the engine's risk limit of 100 contracts per leg");
+    await user.clear(qty);
+    await user.type(qty, '100');
+    await waitFor(() => expect(screen.queryByTestId('quantity-over-limit')).not.toBeInTheDocument());
+    expect(screen.getByTestId('save-strategy')).toBeEnabled();
   });
 
   it('viewers get a read-only form without buttons', async () => {

@@ -4,7 +4,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, unwrap } from '../../api';
+import { asApiError } from '../../api/errors';
 import { ConfirmModal } from '../../app/ConfirmModal';
+import { NotFound } from '../../app/NotFound';
 import { notifySuccess } from '../../app/notify';
 import { PageTitle } from '../../app/PageTitle';
 import { QueryState } from '../../app/QueryState';
@@ -21,13 +23,17 @@ import { VersionsPanel } from './VersionsPanel';
 
 export function StrategyEditor() {
   const { id } = useParams();
-  const numericId = id ? Number(id) : null;
+  const numericId = id === undefined ? null : /^[1-9]\d{0,15}$/.test(id) ? Number(id) : NaN;
   const query = useQuery({
     queryKey: strategyKey(numericId ?? 0),
     queryFn: () => getStrategy(numericId!),
     enabled: numericId !== null && Number.isInteger(numericId),
   });
   if (numericId === null) return <EditorForm key="new" strategy={null} />;
+  const missing = Number.isNaN(numericId) || (query.isError && asApiError(query.error).status === 404);
+  if (missing) {
+    return <NotFound what={`There is no strategy with ID ${id}. It may have been deleted.`} back="/strategies" backLabel="Back to strategies" />;
+  }
   return (
     <QueryState query={query} label="strategy">
       {(s) => <EditorForm key={`${s.id}`} strategy={s} />}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../api/errors';
 import { formatCountdown, fmtSigned } from './format';
-import { KNOWN_PATHS, clientHints, defaultValues, fromConfig, mapServerErrors, toConfig } from './formModel';
+import { KNOWN_PATHS, clientHints, defaultValues, fromConfig, mapServerErrors, quantityLimitWarning, toConfig } from './formModel';
 
 describe('form ↔ config', () => {
   it('round-trips every field through the wire shape', () => {
@@ -109,5 +109,15 @@ describe('formatting', () => {
     expect(fmtSigned(-3.1)).toBe('−3.10');
     expect(fmtSigned('0')).toBe('0.00');
     expect(fmtSigned(null)).toBe('—');
+  });
+});
+
+describe('quantityLimitWarning', () => {
+  it('warns only when a whole quantity is above the risk limit', () => {
+    expect(quantityLimitWarning('500', 100)).toMatch(/^Above the engine's risk limit of 100 contracts per leg/);
+    expect(quantityLimitWarning('100', 100)).toBeNull();
+    expect(quantityLimitWarning(' 101 ', 100)).not.toBeNull();
+    expect(quantityLimitWarning('abc', 100)).toBeNull(); // the field's own error covers it
+    expect(quantityLimitWarning('500', undefined)).toBeNull(); // limits not loaded yet
   });
 });

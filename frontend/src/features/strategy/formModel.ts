@@ -272,3 +272,10 @@ export function clientHints(v: FormValues): FieldErrors {
   });
   return e;
 }
+
+/** Saving is allowed (limits can change), but say now that Start would be refused (409) later. */
+export function quantityLimitWarning(quantity: string, maxPerLeg: number | undefined): string | null {
+  const q = quantity.trim();
+  if (maxPerLeg === undefined || !/^\d+$/.test(q) || Number(q) <= maxPerLeg) return null;
+  return `Above the engine's risk limit of ${maxPerLeg} contracts per leg: Start will be refused until the limit is raised (Live Control → Risk limits).`;
+}
