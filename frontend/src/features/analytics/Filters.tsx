@@ -1,10 +1,10 @@
 import { Group, Paper, SegmentedControl, Select, SimpleGrid, TextInput } from '@mantine/core';
 import { useDebouncedCallback } from '@mantine/hooks';
 import { useImperativeHandle, useMemo, useState, type Ref } from 'react';
+import { APPLY_DELAY_MS, DateRangeInputs, type RangeEnd } from './DateRangeInputs';
 import {
   customRangeErrors,
   dateError,
-  isPlausibleDate,
   isValidCapital,
   localDate,
   PRESET_LABELS,
@@ -17,9 +17,6 @@ import type { StrategyRead } from './types';
 
 const DAY_MS = 86_400_000;
 
-/** How long typing in a filter field must pause before the value is applied (and queried). */
-export const APPLY_DELAY_MS = 400;
-
 const CAPITAL_ERROR = 'A number ≥ 0, e.g. 10000';
 
 /** Apply what the fields show right now, skipping the debounce (e.g. before an export). */
@@ -28,7 +25,7 @@ export interface FiltersHandle {
   flush: () => FlushResult;
 }
 
-type End = 'start' | 'end';
+type End = RangeEnd;
 
 export function Filters({
   ref,
@@ -145,33 +142,14 @@ export function Filters({
         />
         {range.kind === 'custom' && (
           <Group gap="xs" wrap="nowrap">
-            <TextInput
-              type="date"
-              label="From"
+            <DateRangeInputs
+              start={dates.start}
+              end={dates.end}
+              errors={{ start: shownDateError('start'), end: shownDateError('end') }}
+              onInput={(which, input) => setDate(which, input.value)}
+              onFinish={finishDate}
+              testIdPrefix="range"
               size="xs"
-              value={dates.start}
-              max={isPlausibleDate(dates.end) ? dates.end : undefined}
-              error={shownDateError('start')}
-              onChange={(e) => setDate('start', e.currentTarget.value)}
-              onBlur={() => finishDate('start')}
-              onKeyDown={(e) => {
-                if (e.key === 'Enter') finishDate('start');
-              }}
-              data-testid="range-start"
-            />
-            <TextInput
-              type="date"
-              label="To (inclusive)"
-              size="xs"
-              value={dates.end}
-              min={isPlausibleDate(dates.start) ? dates.start : undefined}
-              error={shownDateError('end')}
-              onChange={(e) => setDate('end', e.currentTarget.value)}
-              onBlur={() => finishDate('end')}
-              onKeyDown={(e) => {
-                if (e.key === 'Enter') finishDate('end');
-              }}
-              data-testid="range-end"
             />
           </Group>
         )}

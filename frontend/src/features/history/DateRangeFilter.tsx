@@ -1,10 +1,9 @@
-import { TextInput } from '@mantine/core';
 import { useDebouncedCallback } from '@mantine/hooks';
 import { useState } from 'react';
-import { APPLY_DELAY_MS } from '../analytics/Filters';
-import { customRangeErrors, dateError, isPlausibleDate } from '../analytics/rangeState';
+import { APPLY_DELAY_MS, DateRangeInputs, type RangeEnd } from '../analytics/DateRangeInputs';
+import { customRangeErrors, dateError } from '../analytics/rangeState';
 
-type End = 'start' | 'end';
+type End = RangeEnd;
 /** What a date field shows. A native date input reports "" both when cleared and while half-typed. */
 interface Typed {
   value: string;
@@ -75,33 +74,13 @@ export function DateRangeFilter({ start, end, onChange }: { start: string; end: 
   };
 
   return (
-    <>
-      <TextInput
-        label="From"
-        type="date"
-        value={dates.start.value}
-        max={isPlausibleDate(dates.end.value) ? dates.end.value : undefined}
-        error={shownError('start')}
-        onChange={(e) => setDate('start', e.currentTarget)}
-        onBlur={() => finishDate('start')}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') finishDate('start');
-        }}
-        data-testid="filter-start"
-      />
-      <TextInput
-        label="To (inclusive)"
-        type="date"
-        value={dates.end.value}
-        min={isPlausibleDate(dates.start.value) ? dates.start.value : undefined}
-        error={shownError('end')}
-        onChange={(e) => setDate('end', e.currentTarget)}
-        onBlur={() => finishDate('end')}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') finishDate('end');
-        }}
-        data-testid="filter-end"
-      />
-    </>
+    <DateRangeInputs
+      start={dates.start.value}
+      end={dates.end.value}
+      errors={{ start: shownError('start'), end: shownError('end') }}
+      onInput={setDate}
+      onFinish={finishDate}
+      testIdPrefix="filter"
+    />
   );
 }
