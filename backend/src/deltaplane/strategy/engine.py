@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import msgspec
@@ -314,7 +314,7 @@ class StrategyEngine:
         if total <= -limit:
             self._risk_cache = (now + timedelta(seconds=RISK_REFRESH_SECONDS), None, realized)  # trip once
             asyncio.get_running_loop().create_task(
-                self.trip_breaker(f"realised+unrealised {total:.2f} USD <= -{limit}", decided_after_rearms=self._rearms))
+                self.trip_breaker(f"realised+unrealised {usd(total, 2)} USD <= -{limit}", decided_after_rearms=self._rearms))
 
     def invalidate_risk_cache(self) -> None:
         self._risk_cache = None
@@ -377,6 +377,12 @@ class StrategyEngine:
     async def runtime(self, strategy_id: int) -> dict[str, Any]:
         """The runtime view (runtime_view.py): database rows cached until a commit changes them, plus live state."""
         return await self.view.read(strategy_id)
+
+
+def usd(amount: Decimal, dp: int = 4) -> str:
+    """An amount for a message, rounded half away from zero like the UI rounds the same figure
+    (analytics/money.ts), so an event's "-0.0411" matches History's (format() would round half-even)."""
+    return str(amount.quantize(Decimal(1).scaleb(-dp), rounding=ROUND_HALF_UP))
 
 
 def session_money(legs: Any) -> tuple[Decimal, Decimal, Decimal]:
@@ -766,9 +772,9 @@ class StrategyRunner:
             if strategy.state == "entering":
                 strategy.state = "open"
             strategy.state_detail = "legs open"
-            db.add(_event(self.strategy_id, session_id, "entered", f"strangle open, credit {credit:.4f} USD", credit=str(credit)))
+            db.add(_event(self.strategy_id, session_id, "entered", f"strangle open, credit {usd(credit)} USD", credit=str(credit)))
             await db.commit()
-        self.engine.alerts.emit("entry", f"strategy {self.strategy_id} entered: credit {credit:.2f} USD", strategy_id=self.strategy_id, session_id=session_id)
+        self.engine.alerts.emit("entry", f"strategy {self.strategy_id} entered: credit {usd(credit, 2)} USD", strategy_id=self.strategy_id, session_id=session_id)
         self.engine.hub.publish(f"runtime:{self.strategy_id}", {"state": "open", "session_id": session_id})
 
     # --- order execution -----------------------------------------------------------------------
@@ -1228,7 +1234,7 @@ class StrategyRunner:
             strategy.state = "closed" if stop_after else ("paused" if strategy.state == "paused" else "waiting")
             strategy.state_detail = f"last session closed ({session.exit_reason})"
             db.add(_event(self.strategy_id, session_id, "session_closed",
-                          f"closed ({session.exit_reason}): net {session.net_pnl:.4f} USD (gross {session.gross_pnl:.4f}, fees {fees:.4f})",
+                          f"closed ({session.exit_reason}): net {usd(session.net_pnl)} USD (gross {usd(session.gross_pnl)}, fees {usd(fees)})",
                           reason=session.exit_reason, net_pnl=str(session.net_pnl)))
             await db.commit()
             net, final_reason, new_state = session.net_pnl, session.exit_reason, strategy.state
@@ -1240,7 +1246,7 @@ class StrategyRunner:
         self.engine.open_pnl.pop(self.strategy_id, None)
         self.engine.invalidate_risk_cache()
         if final_reason != "entry_failed":
-            self.engine.alerts.emit("exit", f"strategy {self.strategy_id} exited ({final_reason}): net {net:.2f} USD",
+            self.engine.alerts.emit("exit", f"strategy {self.strategy_id} exited ({final_reason}): net {usd(net, 2)} USD",
                                     strategy_id=self.strategy_id, session_id=session_id, reason=final_reason)
         self.engine.hub.publish(f"runtime:{self.strategy_id}", {"state": new_state, "session_closed": session_id})
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../api/errors';
-import { formatCountdown, fmtSigned } from './format';
+import { formatCountdown, fmtNum, fmtSigned } from './format';
 import { KNOWN_PATHS, clientHints, defaultValues, fromConfig, mapServerErrors, quantityLimitWarning, toConfig } from './formModel';
 
 describe('form ↔ config', () => {
@@ -109,6 +109,16 @@ describe('formatting', () => {
     expect(fmtSigned(-3.1)).toBe('−3.10');
     expect(fmtSigned('0')).toBe('0.00');
     expect(fmtSigned(null)).toBe('—');
+  });
+  it('rounds the backend decimal strings exactly, half away from zero, like the backend messages', () => {
+    // -0.04105 as a float is -0.041049999…: toLocaleString gave -0.0410, History's exact path -0.0411
+    expect(fmtSigned('-0.04105', 4)).toBe('−0.0411');
+    expect(fmtNum('-0.04105', 4)).toBe('-0.0411');
+    expect(fmtNum('1.005', 2)).toBe('1.01'); // 1.00499999… as a float
+    expect(fmtNum('1234567.891', 2)).toBe('1,234,567.89');
+    expect(fmtSigned('-0.00004', 4)).toBe('0.0000'); // zero after rounding carries no sign
+    expect(fmtNum('abc')).toBe('—');
+    expect(fmtNum(0.5, 0)).toBe('1');
   });
 });
 

@@ -1,20 +1,31 @@
 /** Number, money, state and countdown formatting shared by Strategies, Live Control and History. */
 
+import { formatDecimal, parseDecimal } from '../analytics/money';
+
 export function toNum(v: string | number | null | undefined): number | null {
   if (v === null || v === undefined || v === '') return null;
   const n = typeof v === 'number' ? v : Number(v);
   return Number.isFinite(n) ? n : null;
 }
 
-/** Fixed decimals, thousands separators; '—' for missing. */
+/**
+ * Fixed decimals, thousands separators; '—' for missing. The backend's decimal strings are
+ * rounded exactly on their digits (half away from zero, as the backend rounds its messages), so
+ * a figure reads the same on every page; plain numbers (ratios, deltas) go through a float.
+ */
 export function fmtNum(v: string | number | null | undefined, digits = 2): string {
+  if (typeof v === 'string' && parseDecimal(v)) return formatDecimal(v, { minDp: digits, maxDp: digits });
   const n = toNum(v);
   if (n === null) return '—';
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-/** Signed USD, e.g. "+12.34", "−3.10" (typographic minus). */
+/** Signed USD, e.g. "+12.34", "−3.10" (typographic minus); zero after rounding has no sign. */
 export function fmtSigned(v: string | number | null | undefined, digits = 2): string {
+  if (typeof v === 'string' && parseDecimal(v)) {
+    const text = formatDecimal(v, { minDp: digits, maxDp: digits, signed: true });
+    return text.startsWith('-') ? `−${text.slice(1)}` : text;
+  }
   const n = toNum(v);
   if (n === null) return '—';
   const abs = Math.abs(n).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
