@@ -146,7 +146,8 @@ export default function HistoryPage() {
                     {data.items.length === 0 && (
                       <Table.Tr>
                         <Table.Td colSpan={9}>
-                          <Text c="dimmed" size="sm" py="md" ta="center">
+                          {/* sticky: stays in view on a phone, where the wide table scrolls sideways */}
+                          <Text c="dimmed" size="sm" py="md" ta="center" maw="calc(100vw - 48px)" style={{ position: 'sticky', left: 0 }}>
                             {active ? 'No sessions match these filters.' : 'No sessions yet.'}
                           </Text>
                         </Table.Td>

@@ -1,4 +1,4 @@
-import { Button, Group, Paper, ScrollArea, Stack, Text } from '@mantine/core';
+import { Anchor, Button, Group, Paper, ScrollArea, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
@@ -45,7 +45,11 @@ export default function LivePage() {
             return (
               <Paper withBorder p="lg">
                 <Text c="dimmed">
-                  No strategies yet. <Link to="/strategies/new">Create one</Link> in Strategies.
+                  No strategies yet.{' '}
+                  <Anchor component={Link} to="/strategies/new">
+                    Create one
+                  </Anchor>{' '}
+                  in Strategies.
                 </Text>
               </Paper>
             );

@@ -98,11 +98,13 @@ export function StrategyList() {
           )
         }
       </QueryState>
-      <Group>
-        <Text size="xs" c="dimmed">
-          Enter or click a row to open it.
-        </Text>
-      </Group>
+      {(query.data?.length ?? 0) > 0 && (
+        <Group>
+          <Text size="xs" c="dimmed">
+            Enter or click a row to open it.
+          </Text>
+        </Group>
+      )}
     </Stack>
   );
 }
