@@ -207,3 +207,18 @@ async def test_editing_a_running_strategy_keeps_the_session_snapshot(tmp_path) -
         r = await h.api("PUT", f"/api/strategies/{sid}", json={**_body(), "underlying": "ETH"})
         assert r.status_code == 409 and r.json()["current_state"] == "open"
         assert (await h.api("DELETE", f"/api/strategies/{sid}")).status_code == 409
+
+
+async def test_operator_actions_are_logged_with_their_strategy(tmp_path, caplog) -> None:
+    # The Log Viewer finds a strategy's start/pause/resume/stop by its ID (they used to be only in
+    # the strategy's own events).
+    async with Harness(tmp_path) as h:
+        sid = await h.create()
+        caplog.set_level("INFO", logger="deltaplane.engine")
+        assert (await h.action(sid, "start")).status_code == 200
+        await h.drive(h.state_is(sid, "open"), step=30)
+        assert (await h.action(sid, "pause")).status_code == 200
+        actions = [r for r in caplog.records if getattr(r, "event", None) == "strategy_action"]
+        assert [(r.action, r.strategy_id, r.previous_state, r.new_state) for r in actions] == [
+            ("start", str(sid), "idle", "waiting"), ("pause", str(sid), "open", "paused")]
+        assert all(r.user == "admin" for r in actions)

@@ -254,6 +254,10 @@ class StrategyEngine:
                 strategy.updated_at = utcnow()
                 db.add(_event(strategy_id, None, f"action_{action}", f"{action} requested by {user or 'system'}: {result.previous_state} -> {result.new_state}"))
                 await db.commit()
+            # the operator's actions belong in the log too, findable by strategy in the Log Viewer
+            logger.info(f"{action} requested by {user or 'system'}: {result.previous_state} -> {result.new_state}",
+                        extra={"event": "strategy_action", "strategy_id": str(strategy_id), "action": action,
+                               "user": user or "system", "previous_state": result.previous_state, "new_state": result.new_state})
             runner = self.runners.get(strategy_id)
             # a runner that ended (error) is no runner: stop/flatten from error must start one to exit the legs
             if action == "start" or ((runner is None or runner.done) and result.new_state in RUNNING_STATES):
