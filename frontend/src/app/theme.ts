@@ -8,9 +8,11 @@ const signal: MantineColorsTuple = [
 
 export const theme = createTheme({
   primaryColor: 'signal',
-  primaryShade: { light: 9, dark: 5 },
-  // Filled buttons and badges pick black or white text by the fill's luminance, so every filled
-  // colour reads at ≥ 4.5:1 in both schemes (white on the bright dark-scheme fills was ~2.4:1).
+  // Filled buttons and badges pick black or white text by the fill's luminance. Mantine picks
+  // that text colour once, from the light scheme's shade, so both schemes fill with the same
+  // shade: every filled colour then reads at ≥ 4.5:1 in both (white on the dark scheme's old
+  // shade-5 fills was ~2.4:1).
+  primaryShade: { light: 9, dark: 9 },
   autoContrast: true,
   luminanceThreshold: 0.18,
   colors: { signal },
