@@ -136,9 +136,9 @@ export default function HistoryPage() {
                       <Table.Th>Mode</Table.Th>
                       <Table.Th>Status</Table.Th>
                       <Table.Th>Exit reason</Table.Th>
-                      <Table.Th ta="right">Credit</Table.Th>
-                      <Table.Th ta="right">Fees</Table.Th>
-                      <Table.Th ta="right">Net PnL</Table.Th>
+                      <Table.Th ta="right">Credit (USD)</Table.Th>
+                      <Table.Th ta="right">Fees (USD)</Table.Th>
+                      <Table.Th ta="right">Net PnL (USD)</Table.Th>
                       <Table.Th>Closed</Table.Th>
                     </Table.Tr>
                   </Table.Thead>

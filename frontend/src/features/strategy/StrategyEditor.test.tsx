@@ -89,6 +89,28 @@ describe('strategy editor', () => {
     expect(screen.getByTestId('save-strategy')).toBeEnabled();
   });
 
+  it('the phone Save bar submits the same form', async () => {
+    const posted: unknown[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (req: Request) => {
+        const url = new URL(req.url).pathname;
+        if (url === '/api/strategies' && req.method === 'POST') {
+          posted.push(await req.clone().json());
+          return jsonResponse(422, { error: 'validation_error', detail: 'x', fields: [{ field: 'name', message: 'taken' }] });
+        }
+        return jsonResponse(404, { detail: 'nope' });
+      }),
+    );
+    signIn('admin');
+    renderWithProviders(<StrategiesPage />, { route: '/new' });
+    const user = userEvent.setup();
+    await user.type(await screen.findByTestId('field-name'), 'Phone strangle');
+    await user.click(screen.getByTestId('save-strategy-phone'));
+    expect(await screen.findByText('taken')).toBeInTheDocument();
+    expect(posted).toMatchObject([{ name: 'Phone strangle' }]);
+  });
+
   it('viewers get a read-only form without buttons', async () => {
     const config = { name: 'Ro', underlying: 'BTC', mode: 'paper', trailing_rules: [], schedule_days: ['mon'] };
     vi.stubGlobal(

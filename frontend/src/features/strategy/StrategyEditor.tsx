@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Grid, Group, Stack, Text } from '@mantine/core';
+import { Alert, Anchor, Badge, Box, Button, Grid, Group, Stack, Text } from '@mantine/core';
 import { IconAlertTriangle, IconArrowLeft, IconCopy, IconDeviceFloppy, IconInfoCircle, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useMemo, useState } from 'react';
@@ -264,6 +264,14 @@ function EditorForm({ strategy }: { strategy: StrategyRead | null }) {
               </Stack>
             </Grid.Col>
           </Grid>
+          {!readOnly && (
+            // On a phone the actions column sits below a long form: keep Save within reach.
+            <Box hiddenFrom="md" pos="sticky" bottom={0} py="xs" mt="md" bg="var(--mantine-color-body)" style={{ zIndex: 5, borderTop: '1px solid var(--mantine-color-default-border)' }}>
+              <Button type="submit" fullWidth leftSection={<IconDeviceFloppy size={16} />} loading={save.isPending} disabled={strategy !== null && !dirty} data-testid="save-strategy-phone">
+                {strategy ? 'Save new version' : 'Create strategy'}
+              </Button>
+            </Box>
+          )}
         </form>
       </FormContext.Provider>
       {strategy && (
