@@ -145,9 +145,15 @@ async def test_readiness_reports_ingestion(client):
 
 
 async def test_metrics_expose_ingestion_rate_and_lag(client):
-    r = await client.get("/api/metrics")
-    assert r.status_code == 200, r.text
-    values = {line.split(" ")[0]: float(line.split(" ")[1]) for line in r.text.splitlines() if line.startswith("deltaplane_log_ingest")}
+    # Every request (this one too) appends its own line to backend.log after responding, so the
+    # lag is 0 only once the tailer has caught up with the previous one: wait, bounded, for that.
+    for _ in range(500):
+        r = await client.get("/api/metrics")
+        assert r.status_code == 200, r.text
+        values = {line.split(" ")[0]: float(line.split(" ")[1]) for line in r.text.splitlines() if line.startswith("deltaplane_log_ingest")}
+        if values["deltaplane_log_ingest_lag_bytes"] == 0.0:
+            break
+        await asyncio.sleep(0.01)
     assert values["deltaplane_log_ingest_running"] == 1.0
     assert values["deltaplane_log_ingest_lag_bytes"] == 0.0
     assert values["deltaplane_log_ingest_lines_per_second"] >= 0.0 and "deltaplane_log_ingest_lag_seconds" in values
