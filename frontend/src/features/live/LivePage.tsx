@@ -1,24 +1,19 @@
 import { Anchor, Button, Group, Paper, ScrollArea, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { PageTitle } from '../../app/PageTitle';
 import { QueryState } from '../../app/QueryState';
 import { ConnectionIndicator } from '../../realtime/ConnectionIndicator';
 import { useCurrentUser } from '../auth/useSession';
 import { STRATEGIES, listStrategies } from '../strategy/api';
-import { RUNNING_STATES, stateColor } from '../strategy/format';
+import { stateColor } from '../strategy/format';
 import { ModeBadge } from '../strategy/StrategyBadges';
 import type { StrategyRead } from '../strategy/types';
 import { EngagedBanner, KillSwitch, RiskPanel, useRisk } from './EnginePanels';
 import { ExchangeHealthBadge, ExchangeHealthBanner } from './ExchangeStatus';
 import { StrategyPanel } from './StrategyPanel';
-
-/** Running strategies first, then those that ran recently, then the rest. */
-function order(rows: StrategyRead[]): StrategyRead[] {
-  const rank = (s: StrategyRead) => (RUNNING_STATES.has(s.state) || s.state === 'error' ? 0 : s.state === 'closed' ? 1 : 2);
-  return [...rows].sort((a, b) => rank(a) - rank(b) || b.updated_at.localeCompare(a.updated_at));
-}
+import { tabOrder } from './tabOrder';
 
 export default function LivePage() {
   const admin = useCurrentUser().role === 'admin';
@@ -54,7 +49,7 @@ export default function LivePage() {
               </Paper>
             );
           }
-          return <Picker rows={order(rows)} selected={Number(params.get('id')) || null} onSelect={(id) => setParams({ id: String(id) }, { replace: true })} admin={admin} />;
+          return <Picker rows={rows} selected={Number(params.get('id')) || null} onSelect={(id) => setParams({ id: String(id) }, { replace: true })} admin={admin} />;
         }}
       </QueryState>
       <RiskPanel admin={admin} />
@@ -62,7 +57,12 @@ export default function LivePage() {
   );
 }
 
-function Picker({ rows, selected, onSelect, admin }: { rows: StrategyRead[]; selected: number | null; onSelect: (id: number) => void; admin: boolean }) {
+function Picker({ rows: unordered, selected, onSelect, admin }: { rows: StrategyRead[]; selected: number | null; onSelect: (id: number) => void; admin: boolean }) {
+  // the order first shown stays put while the page is open (derived state, adjusted during render)
+  const [shown, setShown] = useState<number[]>([]);
+  const rows = useMemo(() => tabOrder(unordered, shown), [unordered, shown]);
+  const ids = rows.map((r) => r.id);
+  if (ids.length !== shown.length || ids.some((id, i) => id !== shown[i])) setShown(ids);
   const current = useMemo(() => rows.find((r) => r.id === selected) ?? rows[0]!, [rows, selected]);
   return (
     <Stack gap="md">
