@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import { render } from '@testing-library/react';
 import type { ReactElement } from 'react';
 import { MemoryRouter } from 'react-router';
@@ -30,4 +31,23 @@ export const adminUser = {
 
 export function tokenBody(token: string, expiresIn = 900) {
   return { access_token: token, token_type: 'bearer', expires_in: expiresIn, user: adminUser };
+}
+
+/**
+ * Stub `fetch` with canned JSON bodies by path (a function may build its own Response) and record
+ * every requested URL into the returned array; any other path answers 404.
+ */
+export function stubApi(routes: Record<string, unknown | ((url: URL) => Response)>): URL[] {
+  const urls: URL[] = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (req: Request) => {
+      const url = new URL(req.url);
+      urls.push(url);
+      if (!(url.pathname in routes)) return jsonResponse(404, { error: 'not_found', detail: 'nope' });
+      const route = routes[url.pathname];
+      return typeof route === 'function' ? (route as (url: URL) => Response)(url) : jsonResponse(200, route);
+    }),
+  );
+  return urls;
 }

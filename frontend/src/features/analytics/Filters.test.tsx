@@ -5,7 +5,7 @@
 import { act, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { saveBlob } from '../../app/download';
-import { jsonResponse, renderWithProviders } from '../../test/utils';
+import { renderWithProviders, stubApi } from '../../test/utils';
 import AnalyticsPage from './AnalyticsPage';
 import { historyBody as historyFixture, summaryBody as summaryFixture } from './testFixtures';
 import { customRangeErrors, dateError, isPlausibleDate } from './rangeState';
@@ -27,25 +27,19 @@ const historyBody = historyFixture(range);
 
 let urls: URL[] = [];
 beforeEach(() => {
-  urls = [];
   vi.mocked(saveBlob).mockClear();
   vi.useFakeTimers({ shouldAdvanceTime: true });
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (req: Request) => {
-      const url = new URL(req.url);
-      urls.push(url);
-      if (url.pathname === '/api/analytics/summary') return jsonResponse(200, summaryBody);
-      if (url.pathname === '/api/analytics/history') return jsonResponse(200, historyBody);
-      if (url.pathname === '/api/strategies') return jsonResponse(200, []);
-      if (url.pathname === '/api/analytics/export') {
-        // echo the capital the request carried, as the server's CSV does
-        const csv = `section,field,value\r\nmetrics,starting_capital,${url.searchParams.get('starting_capital') ?? '0'}\r\n`;
-        return new Response(csv, { status: 200, headers: { 'Content-Type': 'text/csv', 'Content-Disposition': 'attachment; filename="analytics.csv"' } });
-      }
-      return jsonResponse(404, { error: 'not_found', detail: 'nope' });
-    }),
-  );
+  urls = stubApi({
+    '/api/analytics/summary': summaryBody,
+    '/api/analytics/history': historyBody,
+    '/api/strategies': [],
+    // echo the capital the request carried, as the server's CSV does
+    '/api/analytics/export': (url: URL) =>
+      new Response(`section,field,value\r\nmetrics,starting_capital,${url.searchParams.get('starting_capital') ?? '0'}\r\n`, {
+        status: 200,
+        headers: { 'Content-Type': 'text/csv', 'Content-Disposition': 'attachment; filename="analytics.csv"' },
+      }),
+  });
 });
 afterEach(() => {
   vi.useRealTimers();

@@ -2,9 +2,8 @@ import { Group, Paper, SegmentedControl, Select, SimpleGrid, TextInput } from '@
 import { useDebouncedCallback } from '@mantine/hooks';
 import { useImperativeHandle, useMemo, useState, type Ref } from 'react';
 import { APPLY_DELAY_MS, DateRangeInputs, type RangeEnd } from './DateRangeInputs';
+import { useTypedRange } from './useTypedRange';
 import {
-  customRangeErrors,
-  dateError,
   isValidCapital,
   localDate,
   PRESET_LABELS,
@@ -24,8 +23,6 @@ export type FlushResult = { ok: true; filters: AnalyticsFilters } | { ok: false;
 export interface FiltersHandle {
   flush: () => FlushResult;
 }
-
-type End = RangeEnd;
 
 export function Filters({
   ref,
@@ -47,31 +44,17 @@ export function Filters({
   // The fields hold what the user typed; the filters (URL, queries) change only when a value is
   // complete and valid: after a pause in typing, on blur/Enter, or when flushed for an export.
   const [capital, setCapital] = useState(filters.capital);
-  const applied = range.kind === 'custom' ? range : null;
-  const [dates, setDates] = useState({ start: applied?.start ?? '', end: applied?.end ?? '' });
-  const [edited, setEdited] = useState<End>('start');
-  const [touched, setTouched] = useState({ start: false, end: false });
+  const typedRange = useTypedRange(range.kind === 'custom' ? range : null, { allowOpen: false });
+  const dates = { start: typedRange.dates.start.value, end: typedRange.dates.end.value };
   // follow the URL (back/forward, shared links, other buttons) without an effect: adjust state during render
   const [seenCapital, setSeenCapital] = useState(filters.capital);
   if (seenCapital !== filters.capital) {
     setSeenCapital(filters.capital);
     setCapital(filters.capital);
   }
-  const appliedKey = applied ? `${applied.start}/${applied.end}` : '';
-  const [seenRange, setSeenRange] = useState(appliedKey);
-  if (seenRange !== appliedKey) {
-    setSeenRange(appliedKey);
-    setDates({ start: applied?.start ?? '', end: applied?.end ?? '' });
-    setTouched({ start: false, end: false });
-  }
 
   const capitalError = isValidCapital(capital.trim()) ? null : CAPITAL_ERROR;
-  const rangeErrors = customRangeErrors(dates.start, dates.end, edited);
-  // an unfinished date is flagged once the user leaves the field; a reversed range at once
-  const shownDateError = (which: End) => {
-    const e = rangeErrors[which];
-    return e && (touched[which] || !dateError(dates[which])) ? e : null;
-  };
+  const rangeErrors = typedRange.errors;
 
   /** Apply every field that holds a valid value; report whether all of them did. */
   const apply = (): FlushResult => {
@@ -91,7 +74,7 @@ export function Filters({
   useImperativeHandle(ref, () => ({
     flush: () => {
       applySoon.cancel();
-      setTouched({ start: true, end: true });
+      typedRange.touch('start', 'end');
       return apply();
     },
   }));
@@ -106,13 +89,12 @@ export function Filters({
     }
   };
 
-  const setDate = (which: End, value: string) => {
-    setDates((d) => ({ ...d, [which]: value }));
-    setEdited(which);
+  const setDate = (which: RangeEnd, input: HTMLInputElement) => {
+    typedRange.input(which, input);
     applySoon();
   };
-  const finishDate = (which: End) => {
-    setTouched((t) => ({ ...t, [which]: true }));
+  const finishDate = (which: RangeEnd) => {
+    typedRange.touch(which);
     applySoon.flush();
   };
 
@@ -145,8 +127,8 @@ export function Filters({
             <DateRangeInputs
               start={dates.start}
               end={dates.end}
-              errors={{ start: shownDateError('start'), end: shownDateError('end') }}
-              onInput={(which, input) => setDate(which, input.value)}
+              errors={typedRange.shownErrors}
+              onInput={setDate}
               onFinish={finishDate}
               testIdPrefix="range"
               size="xs"

@@ -4,25 +4,15 @@
  */
 import { act, fireEvent, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { jsonResponse, renderWithProviders } from '../../test/utils';
+import { renderWithProviders, stubApi } from '../../test/utils';
 import HistoryPage from './HistoryPage';
 
 const emptyPage = { items: [], page: 1, page_size: 25, pages: 0, total: 0 };
 
 let urls: URL[] = [];
 beforeEach(() => {
-  urls = [];
   vi.useFakeTimers({ shouldAdvanceTime: true });
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (req: Request) => {
-      const url = new URL(req.url);
-      urls.push(url);
-      if (url.pathname === '/api/sessions') return jsonResponse(200, emptyPage);
-      if (url.pathname === '/api/strategies') return jsonResponse(200, []);
-      return jsonResponse(404, { error: 'not_found', detail: 'nope' });
-    }),
-  );
+  urls = stubApi({ '/api/sessions': emptyPage, '/api/strategies': [] });
 });
 afterEach(() => {
   vi.useRealTimers();

@@ -2,19 +2,14 @@ import { Badge, Drawer, Group, Paper, SimpleGrid, Stack, Table, Text, Title } fr
 import { useQuery } from '@tanstack/react-query';
 import { QueryState } from '../../app/QueryState';
 import { Timestamp } from '../../app/Timestamp';
-import { parseDecimal } from '../analytics/money';
+import { normalizeDecimal } from '../analytics/money';
 import { fmtNum, fmtSigned, humanize, pnlColor } from '../strategy/format';
 import { ModeBadge, StateBadge } from '../strategy/StrategyBadges';
 import type { SessionDetail } from '../strategy/types';
 import { getSession, sessionKey } from './api';
 
 /** Exact equality of two decimal strings ("0.0253" = "0.025300"); never through a float. */
-function sameDecimal(a: string, b: string): boolean {
-  const x = parseDecimal(a);
-  const y = parseDecimal(b);
-  if (x === null || y === null) return a === b;
-  return x.negative === y.negative && x.int === y.int && x.frac === y.frac;
-}
+const sameDecimal = (a: string, b: string) => (normalizeDecimal(a) ?? a) === (normalizeDecimal(b) ?? b);
 
 export function SessionDrawer({ id, onClose }: { id: string | null; onClose: () => void }) {
   const query = useQuery({ queryKey: sessionKey(id ?? ''), queryFn: () => getSession(id!), enabled: id !== null });

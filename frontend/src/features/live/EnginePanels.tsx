@@ -10,7 +10,7 @@ import { STRATEGIES } from '../strategy/api';
 import { fmtNum } from '../strategy/format';
 import { mapRiskErrors, validateRisk } from './riskForm';
 import type { RiskRead } from '../strategy/types';
-import { RISK, getRisk, kill, putRisk, rearm } from './api';
+import { RISK, getRisk, kill, putRisk, rearm, startBlockedReason } from './api';
 
 const KILL_WORD = 'KILL';
 
@@ -104,7 +104,7 @@ export function KillSwitch({ risk }: { risk: RiskRead | undefined }) {
 }
 
 export function EngagedBanner({ risk }: { risk: RiskRead | undefined }) {
-  if (!risk || (!risk.kill_switch_at && !risk.breaker_tripped_at)) return null;
+  if (!risk || startBlockedReason(risk) === null) return null;
   return (
     <Alert color="red" icon={<IconAlertOctagon size={18} />} title={risk.kill_switch_at ? 'Kill switch engaged' : 'Circuit breaker tripped'} data-testid="engaged-banner">
       <Text size="sm">

@@ -164,6 +164,12 @@ function EditorForm({ strategy }: { strategy: StrategyRead | null }) {
     save.mutate();
   };
 
+  // the form's one submit, shown in the actions column and, on a phone, in a sticky bar too
+  const saveButton = (testId: string, fullWidth = false) => (
+    <Button type="submit" fullWidth={fullWidth} leftSection={<IconDeviceFloppy size={16} />} loading={save.isPending} disabled={strategy !== null && !dirty} data-testid={testId}>
+      {strategy ? 'Save new version' : 'Create strategy'}
+    </Button>
+  );
   return (
     <Stack gap="md">
       <Anchor component={Link} to="/strategies" size="sm">
@@ -219,9 +225,7 @@ function EditorForm({ strategy }: { strategy: StrategyRead | null }) {
               <Stack gap="md" style={{ position: 'sticky', top: 72 }}>
                 {!readOnly && (
                   <Stack gap="xs">
-                    <Button type="submit" leftSection={<IconDeviceFloppy size={16} />} loading={save.isPending} disabled={strategy !== null && !dirty} data-testid="save-strategy">
-                      {strategy ? 'Save new version' : 'Create strategy'}
-                    </Button>
+                    {saveButton('save-strategy')}
                     {dirty && strategy && (
                       <Text size="xs" c="orange" ta="center">
                         Unsaved changes
@@ -267,9 +271,7 @@ function EditorForm({ strategy }: { strategy: StrategyRead | null }) {
           {!readOnly && (
             // On a phone the actions column sits below a long form: keep Save within reach.
             <Box hiddenFrom="md" pos="sticky" bottom={0} py="xs" mt="md" bg="var(--mantine-color-body)" style={{ zIndex: 5, borderTop: '1px solid var(--mantine-color-default-border)' }}>
-              <Button type="submit" fullWidth leftSection={<IconDeviceFloppy size={16} />} loading={save.isPending} disabled={strategy !== null && !dirty} data-testid="save-strategy-phone">
-                {strategy ? 'Save new version' : 'Create strategy'}
-              </Button>
+              {saveButton('save-strategy-phone', true)}
             </Box>
           )}
         </form>
