@@ -41,9 +41,11 @@ from deltaplane.core.errors import (
     http_exception_handler,
     internal_error_handler,
     json_too_deep_handler,
+    undecodable_body_handler,
 )
 from deltaplane.core.logging import configure_logging
 from deltaplane.core.middleware import RequestContextMiddleware
+from deltaplane.core.request_checks import check_request
 from deltaplane.core.services import AppServices
 from deltaplane.db.engine import create_engine, create_sessionmaker
 from deltaplane.db.migrate import upgrade_database
@@ -202,9 +204,11 @@ def create_app(
         plugins=[SQLAlchemyPlugin(config=db_config)],
         middleware=[DefineMiddleware(AuthMiddleware, exclude_from_auth_key="exclude_from_auth", scopes={"http"})],
         lifespan=[lifespan],
+        before_request=check_request,
         exception_handlers={
             HTTPException: http_exception_handler,
             RecursionError: json_too_deep_handler,
+            UnicodeDecodeError: undecodable_body_handler,
             OperationalError: database_error_handler,
             Exception: internal_error_handler,
         },

@@ -108,6 +108,12 @@ def test_explicit_datetimes():
         ({"end": "2025-13-01"}, "end"),
         ({"start": "2025-02-01", "end": "2025-01-01"}, "end"),
         ({"start": "2025-01-01T00:00:00Z", "end": "2025-01-01T00:00:00Z"}, "end"),
+        # the calendar's edges overflowed on the way to UTC or to the next day (500s before)
+        ({"end": "9999-12-31"}, "end"),
+        ({"start": "0001-01-01", "tz": "Asia/Kolkata"}, "start"),
+        ({"start": "9999-12-31T23:59:59-05:00"}, "start"),
+        ({"end": "0001-01-01T00:00:00+05:00"}, "end"),
+        ({"start": "1969-12-31"}, "start"),
     ],
 )
 def test_errors_name_the_field(kwargs, field):
@@ -120,3 +126,18 @@ def test_errors_name_the_field(kwargs, field):
 def test_now_must_be_aware():
     with pytest.raises(ValueError):
         resolve_range(now=datetime(2025, 1, 1))
+
+
+@given(
+    st.one_of(st.dates().map(date.isoformat), st.datetimes(timezones=st.timezones()).map(datetime.isoformat), st.text(max_size=30)),
+    st.sampled_from(["start", "end"]),
+    st.sampled_from(["UTC", "Asia/Kolkata", "Pacific/Kiritimati", "Pacific/Pago_Pago"]),
+)
+def test_any_bound_resolves_or_names_its_field(text, field, tz):
+    # whatever a client sends as a bound, the answer is a range or a RangeError naming the field
+    try:
+        rng = resolve_range(now=NOW, tz=tz, **{field: text})
+    except RangeError as exc:
+        assert exc.field in (field, "end")
+    else:
+        assert rng.start is None or rng.start < rng.end

@@ -71,6 +71,10 @@ def now_utc(svc: AppServices) -> datetime:
     return (clock() if clock else datetime.now(UTC)).astimezone(UTC)
 
 
+MAX_CAPITAL = Decimal(10**12)
+CAPITAL_DECIMALS = 8
+
+
 def parse_capital(value: str | None) -> Decimal:
     if value is None or not value.strip():
         return Decimal(0)
@@ -80,6 +84,11 @@ def parse_capital(value: str | None) -> Decimal:
         raise FieldError("starting_capital", f"not a decimal number: {value!r}") from None
     if not capital.is_finite() or capital < 0:
         raise FieldError("starting_capital", "must be a finite number >= 0")
+    # Returns divide by it: an absurd size or precision would overflow Decimal (a 500 before).
+    if capital > MAX_CAPITAL:
+        raise FieldError("starting_capital", f"must be at most {MAX_CAPITAL:,} USD")
+    if capital.as_tuple().exponent < -CAPITAL_DECIMALS:  # type: ignore[operator]
+        raise FieldError("starting_capital", f"must have at most {CAPITAL_DECIMALS} decimal places")
     return capital
 
 

@@ -67,6 +67,12 @@ def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
 
+#: The dates a range may name. Python's datetime ends at years 1 and 9999, and a bound near
+#: either edge overflows once it is moved to UTC or to the next day (a 500 before): say so instead.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+
+
 def _parse_bound(field: str, value: str | date | datetime, zone: ZoneInfo, *, is_end: bool) -> datetime:
     if isinstance(value, str):
         text = value.strip()
@@ -79,6 +85,8 @@ def _parse_bound(field: str, value: str | date | datetime, zone: ZoneInfo, *, is
                 value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
         except ValueError as exc:
             raise RangeError(field, f"not an ISO-8601 date or datetime: {value!r}") from exc
+    if isinstance(value, date) and not FIRST_DAY <= (value.date() if isinstance(value, datetime) else value) <= LAST_DAY:
+        raise RangeError(field, f"must be between {FIRST_DAY.isoformat()} and {LAST_DAY.isoformat()}")
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             value = value.replace(tzinfo=zone)

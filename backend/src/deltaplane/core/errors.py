@@ -133,6 +133,25 @@ def readable_validation_message(message: str) -> str:
     return text
 
 
+_OBJECT_FIELD = re.compile(
+    r"Object (?P<what>missing required|contains unknown) field `(?P<name>[^`]+)`(?: - at `\$(?P<at>[^`]*)`)?"
+)
+
+
+def locate_body_error(field: str, message: str) -> tuple[str, str]:
+    """msgspec reports a missing or unknown key against the object holding it ("body: Object
+    missing required field `username`"); name the key itself instead ("username: is required").
+    Other errors are returned unchanged."""
+    m = _OBJECT_FIELD.fullmatch(message.strip())
+    if m is None:
+        return field, message
+    at = (m["at"] or "").lstrip(".")
+    if not at and field not in ("body", "data", ""):
+        at = field.removeprefix("$").lstrip(".")
+    name = f"{at}.{m['name']}" if at else m["name"]
+    return name, "is required" if m["what"] == "missing required" else "is not a known field"
+
+
 def error_body(status_code: int, detail: str, fields: list[dict[str, str]] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "error": _TITLES.get(status_code, "error"),
@@ -158,6 +177,8 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
             if f["field"] == "data" else f
             for f in fields
         ]
+    if isinstance(exc, ValidationException) and fields:
+        fields = [dict(zip(("field", "message"), locate_body_error(f["field"], f["message"]), strict=True)) for f in fields]
     if isinstance(exc, ValidationException) and fields:
         # msgspec messages look like "Expected `int`, got `str` - at `$.quantity`": say it in the
         # user's terms and name the field first.
@@ -199,3 +220,9 @@ def database_error_handler(request: Request, exc: Exception) -> Response:
 def json_too_deep_handler(request: Request, exc: RecursionError) -> Response:
     """msgspec raises RecursionError for absurdly nested JSON; that is the client's input, not our bug."""
     return Response(content=error_body(400, "request body: JSON nested too deeply"), status_code=400)
+
+
+def undecodable_body_handler(request: Request, exc: UnicodeDecodeError) -> Response:
+    """Bytes that are not UTF-8 where text was expected: the client's input, not our bug."""
+    message = f"must be UTF-8 encoded (byte {exc.start} is not UTF-8)"
+    return Response(content=error_body(400, f"body: {message}", [{"field": "body", "message": message}]), status_code=400)
