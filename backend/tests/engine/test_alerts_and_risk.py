@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from sqlalchemy import select
 
+from deltaplane.strategy.engine import usd
 from deltaplane.strategy.models import TradingSession
 from tests.engine.harness import Harness
 
@@ -57,10 +58,17 @@ async def test_entry_and_exit_alerts_are_posted_as_json(tmp_path) -> None:
             await h.drive(h.state_is(sid, "open"), step=30)
             await h.drive(h.state_is(sid, "waiting", "closed"), step=30)
             await _drain(h)
+            async with h.app.state.services.sessionmaker() as db:
+                session = await db.scalar(select(TradingSession).where(TradingSession.strategy_id == sid))
     kinds = [b["kind"] for b in rx.bodies]
     assert "entry" in kinds and "exit" in kinds
     exit_alert = next(b for b in rx.bodies if b["kind"] == "exit")
     assert exit_alert["source"] == "deltaplane" and exit_alert["data"]["reason"] == "exit_time"
+    # by name, with the figures Live Control and History show (4 decimals), not "strategy 1 ... 0.21"
+    entry_alert = next(b for b in rx.bodies if b["kind"] == "entry")
+    assert entry_alert["message"] == f"strategy 'BTC weekly strangle' entered: credit {usd(session.credit)} USD"
+    assert exit_alert["message"] == f"strategy 'BTC weekly strangle' exited (exit_time): net {usd(session.net_pnl)} USD"
+    assert entry_alert["data"]["strategy_id"] == sid and entry_alert["data"]["session_id"] == session.id
 
 
 async def test_telegram_format(tmp_path) -> None:

@@ -318,7 +318,7 @@ class StrategyEngine:
         if total <= -limit:
             self._risk_cache = (now + timedelta(seconds=RISK_REFRESH_SECONDS), None, realized)  # trip once
             asyncio.get_running_loop().create_task(
-                self.trip_breaker(f"realised+unrealised {usd(total, 2)} USD <= -{limit}", decided_after_rearms=self._rearms))
+                self.trip_breaker(f"realised+unrealised {usd(total)} USD <= -{limit}", decided_after_rearms=self._rearms))
 
     def invalidate_risk_cache(self) -> None:
         self._risk_cache = None
@@ -417,6 +417,7 @@ class StrategyRunner:
     def __init__(self, engine: StrategyEngine, strategy_id: int) -> None:
         self.engine = engine
         self.strategy_id = strategy_id
+        self.name = f"#{strategy_id}"  # until the first _load(): alerts say which strategy
         self.signals = RunnerSignals()
         self.task: asyncio.Task[None] | None = None
         self.quotes: dict[str, LiveQuote] = {}
@@ -489,7 +490,13 @@ class StrategyRunner:
         strategy = await db.get(Strategy, self.strategy_id)
         if strategy is None:
             raise EngineError(f"strategy {self.strategy_id} vanished")
+        self.name = strategy.name
         return strategy
+
+    def _alert(self, kind: str, text: str, *, level: str = "info", **data: Any) -> None:
+        """An alert about this strategy, by name (a trader reading it on a phone knows names, not
+        ids), with amounts at the 4 decimals Live Control shows for the same figures."""
+        self.engine.alerts.emit(kind, f"strategy {self.name!r} {text}", level=level, strategy_id=self.strategy_id, **data)
 
     async def _set_state(self, state: str, detail: str = "") -> None:
         async with self.engine.sessionmaker() as db:
@@ -526,7 +533,7 @@ class StrategyRunner:
                 logger.exception("strategy runner crashed", extra={"event": "strategy_crashed"})
                 await self._set_state("error", f"engine error: {type(exc).__name__}: {str(exc)[:300]}")
                 await self._event(None, "engine_error", f"engine error: {type(exc).__name__}: {str(exc)[:300]}", level="error")
-                self.engine.alerts.emit("error", f"strategy {self.strategy_id} stopped on an error: {exc}", level="error", strategy_id=self.strategy_id)
+                self._alert("error", f"stopped on an error: {exc}", level="error")
 
     async def _loop(self) -> None:
         transient = 0  # consecutive passes that failed on transient exchange trouble
@@ -759,8 +766,7 @@ class StrategyRunner:
             await self._mark_open(session_id, legs, quantity=keep)
             return
         await self._close_session(session_id, "entry_failed")
-        self.engine.alerts.emit("entry_failed", f"entry failed for strategy {self.strategy_id}; any filled leg was unwound", level="error",
-                                strategy_id=self.strategy_id, session_id=session_id)
+        self._alert("entry_failed", "failed to enter; any filled leg was unwound", level="error", session_id=session_id)
 
     async def _mark_open(self, session_id: str, legs: list[Leg], quantity: int | None = None) -> None:
         async with self.engine.sessionmaker() as db:
@@ -778,7 +784,7 @@ class StrategyRunner:
             strategy.state_detail = "legs open"
             db.add(_event(self.strategy_id, session_id, "entered", f"strangle open, credit {usd(credit)} USD", credit=str(credit)))
             await db.commit()
-        self.engine.alerts.emit("entry", f"strategy {self.strategy_id} entered: credit {usd(credit, 2)} USD", strategy_id=self.strategy_id, session_id=session_id)
+        self._alert("entry", f"entered: credit {usd(credit)} USD", session_id=session_id)
         self.engine.hub.publish(f"runtime:{self.strategy_id}", {"state": "open", "session_id": session_id})
 
     # --- order execution -----------------------------------------------------------------------
@@ -1010,7 +1016,7 @@ class StrategyRunner:
             db.add(_event(self.strategy_id, session_id, "session_error", message, level="error"))
             await db.commit()
         logger.error(message, extra={"event": "session_error", "session_id": session_id})
-        self.engine.alerts.emit("error", f"strategy {self.strategy_id}: {message}", level="error", strategy_id=self.strategy_id, session_id=session_id)
+        self._alert("error", f"error: {message}", level="error", session_id=session_id)
         self.engine.hub.publish(f"runtime:{self.strategy_id}", {"state": "error", "detail": message})
 
     async def _manage_session(self, session_id: str) -> None:
@@ -1141,8 +1147,7 @@ class StrategyRunner:
                 if evaluation.trailing.lock_pct != position.trailing.lock_pct:
                     db.add(_event(self.strategy_id, session_id, "trailing_lock_moved",
                                   f"trailing stop now locks {evaluation.trailing.lock_pct}% of credit (peak {evaluation.trailing.peak_profit_pct:.1f}%)"))
-                    self.engine.alerts.emit("stop_moved", f"strategy {self.strategy_id}: trailing lock moved to {evaluation.trailing.lock_pct}% of credit",
-                                            strategy_id=self.strategy_id, session_id=session_id)
+                    self._alert("stop_moved", f"trailing lock moved to {evaluation.trailing.lock_pct}% of credit", session_id=session_id)
                 await db.commit()
             self.position = msgspec.structs.replace(position, trailing=evaluation.trailing)
         levels = trailing_levels(self.position, market, cfg, now)
@@ -1250,8 +1255,7 @@ class StrategyRunner:
         self.engine.open_pnl.pop(self.strategy_id, None)
         self.engine.invalidate_risk_cache()
         if final_reason != "entry_failed":
-            self.engine.alerts.emit("exit", f"strategy {self.strategy_id} exited ({final_reason}): net {usd(net, 2)} USD",
-                                    strategy_id=self.strategy_id, session_id=session_id, reason=final_reason)
+            self._alert("exit", f"exited ({final_reason}): net {usd(net)} USD", session_id=session_id, reason=final_reason)
         self.engine.hub.publish(f"runtime:{self.strategy_id}", {"state": new_state, "session_closed": session_id})
 
 
