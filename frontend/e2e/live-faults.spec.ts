@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type WebSocketRoute } from '@playwright/test';
 import { startFakeDelta, startStack, type FakeDelta, type Stack } from './stack';
 import { adminApi, signIn } from './browser';
 import { step } from './steps';
@@ -88,6 +88,19 @@ test('live session through a ticker drop, a 5xx burst, expired signatures and a 
   const state = panel.getByTestId('state-badge').first();
   const badge = page.getByTestId('exchange-status');
   const banner = page.getByTestId('exchange-banner');
+  // The app's own realtime socket goes through a pass-through route, so a step can cut it.
+  const appSockets: WebSocketRoute[] = [];
+  let refuseAppSocket = false;
+  await page.routeWebSocket(/\/api\/ws/, async (ws) => {
+    if (refuseAppSocket) {
+      await ws.close({ code: 1012, reason: 'e2e: refused' });
+      return;
+    }
+    ws.connectToServer();
+    appSockets.push(ws);
+  });
+  const wsState = page.getByTestId('ws-state').first();
+  const stale = page.getByTestId('realtime-stale');
 
   await step(page, 'live strategy open with two legs, Delta healthy', async () => {
     await signIn(page);
@@ -102,6 +115,23 @@ test('live session through a ticker drop, a 5xx burst, expired signatures and a 
     await expect(banner).toHaveCount(0);
     // the monitor's ticker socket is connected (the next step drops it)
     await expect.poll(async () => (await fakeState()).sockets, { timeout: 15_000 }).toBeGreaterThan(0);
+  });
+
+  await step(page, 'our realtime socket cut: Live Control says its figures may be stale', async () => {
+    await expect(stale).toHaveCount(0);
+    refuseAppSocket = true;
+    for (const ws of appSockets.splice(0)) await ws.close({ code: 1012, reason: 'e2e: dropped' });
+    await expect(wsState).toHaveAttribute('data-state', 'reconnecting');
+    await expect(stale).toBeVisible();
+    await expect(stale).toContainText('may be stale');
+  });
+
+  await step(page, 'our realtime socket back: warning gone, pushes flow again', async () => {
+    refuseAppSocket = false;
+    await expect(wsState).toHaveAttribute('data-state', 'open', { timeout: 30_000 });
+    await expect(stale).toHaveCount(0);
+    await expect(state).toHaveAttribute('data-state', 'open');
+    await expect(panel.getByTestId('leg-row')).toHaveCount(2);
   });
 
   await step(page, 'ticker socket dropped and refused: reconnecting, prices from REST polling', async () => {

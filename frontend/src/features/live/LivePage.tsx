@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { PageTitle } from '../../app/PageTitle';
 import { QueryState } from '../../app/QueryState';
-import { ConnectionIndicator } from '../../realtime/ConnectionIndicator';
+import { RealtimeStaleBanner } from '../../realtime/StaleBanner';
 import { useCurrentUser } from '../auth/useSession';
 import { STRATEGIES, listStrategies } from '../strategy/api';
 import { stateColor } from '../strategy/format';
@@ -27,12 +27,12 @@ export default function LivePage() {
         actions={
           <Group gap="sm">
             <ExchangeHealthBadge />
-            <ConnectionIndicator />
             {admin && <KillSwitch risk={risk.data} />}
           </Group>
         }
       />
       <EngagedBanner risk={risk.data} />
+      <RealtimeStaleBanner />
       <ExchangeHealthBanner />
       <QueryState query={strategies} label="strategies">
         {(rows) => {
