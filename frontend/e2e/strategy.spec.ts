@@ -38,6 +38,11 @@ test('create a strategy, preview, start it, see it open with two legs live, stop
   await page.getByTestId('field-name').fill('E2E strangle');
   await page.getByTestId('field-timezone').fill('UTC');
   await page.getByTestId('field-timezone').press('Escape');
+  // inputs of one row line up whether or not they carry a hint ("per leg", "24-hour")
+  for (const row of [['field-underlying', 'field-mode', 'field-quantity'], ['field-entry_time', 'field-entry_window_minutes', 'field-exit_time']]) {
+    const tops = await Promise.all(row.map(async (id) => Math.round((await page.getByTestId(id).boundingBox())!.y)));
+    expect(new Set(tops), `${row.join(', ')} tops ${tops.join(', ')}`).toHaveProperty('size', 1);
+  }
   await page.getByTestId('field-entry_time').fill(hhmm(now));
   await page.getByTestId('field-entry_window_minutes').fill('10');
   await page.getByTestId('field-exit_time').fill(hhmm(new Date(now.getTime() + 3 * 3600_000)));
@@ -52,7 +57,8 @@ test('create a strategy, preview, start it, see it open with two legs live, stop
   await page.getByTestId('field-execution.limit_attempts').fill('3');
 
   await page.getByTestId('preview-button').click();
-  await expect(page.getByTestId('preview-credit')).not.toHaveText('—');
+  // USD credit at the 4 decimals Live Control and History show (0.2055, not 0.21)
+  await expect(page.getByTestId('preview-credit')).toHaveText(/^\d[\d,]*\.\d{4}$/);
   await expect(page.getByTestId('preview-legs').locator('tbody tr')).toHaveCount(2);
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, 'strategy-editor-laptop-light');

@@ -11,6 +11,13 @@ interface Marker {
   premium: string | null;
 }
 
+/** What a level's figures mean, for its tooltip: the distance is in percentage points of credit. */
+export function levelHelp(m: Pick<Marker, 'label' | 'pct' | 'distance' | 'premium'>): string {
+  const away = m.distance === null ? '' : ` ${fmtNum(Math.abs(m.distance), 1)} percentage points of credit from the profit now.`;
+  const at = m.premium ? ` Triggers when the call and put marks add up to ${fmtNum(m.premium)}.` : '';
+  return `${m.label} at ${fmtPct(m.pct, 1, true)} of credit.${away}${at}`;
+}
+
 /**
  * Where the current profit (% of credit) sits between the max-loss stop and the take-profit,
  * with the trailing lock and the next trailing trigger marked, and the distance to each.
@@ -81,14 +88,16 @@ export function LevelsGauge({ levels }: { levels: ExitLevels | null }) {
               <Box component="span" display="inline-block" w={8} h={8} mr={4} style={{ borderRadius: 2, background: `var(--mantine-color-${m.color}-6)` }} />
               {m.label}
             </Text>
-            <Text size="sm" ff="monospace">
-              {fmtPct(m.pct, 1, true)}
-              <Text span size="xs" c="dimmed">
-                {' '}
-                · {m.distance === null ? '—' : `${fmtNum(Math.abs(m.distance), 1)} pts away`}
-                {m.premium ? ` · at ${fmtNum(m.premium)}` : ''}
+            <Tooltip label={levelHelp(m)} multiline w={280} withArrow>
+              <Text size="sm" ff="monospace">
+                {fmtPct(m.pct, 1, true)}
+                <Text span size="xs" c="dimmed">
+                  {' '}
+                  · {m.distance === null ? '—' : `${fmtNum(Math.abs(m.distance), 1)} pts away`}
+                  {m.premium ? ` · call+put ${fmtNum(m.premium)}` : ''}
+                </Text>
               </Text>
-            </Text>
+            </Tooltip>
           </div>
         ))}
         {levels.leg_stops.map((s) => (

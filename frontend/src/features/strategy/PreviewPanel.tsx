@@ -111,7 +111,7 @@ export function PreviewPanel({
               </Table>
             </Table.ScrollContainer>
             <SimpleGrid cols={2} spacing="xs">
-              <Stat label="Credit (USD)" value={fmtNum(result.credit)} testId="preview-credit" color="teal" />
+              <Stat label="Credit (USD)" value={fmtNum(result.credit, 4)} testId="preview-credit" color="teal" />
               <Stat label="Credit per unit" value={fmtNum(result.credit_per_unit)} />
               <Stat label="Breakeven upper" value={fmtNum(result.breakeven_upper)} />
               <Stat label="Breakeven lower" value={fmtNum(result.breakeven_lower)} />

@@ -18,6 +18,9 @@ export function useForm(): FormCtx {
   return ctx;
 }
 
+/** Hints go under the input, so the inputs of one row line up whether or not each has a hint. */
+const HINT_BELOW: ('label' | 'input' | 'description' | 'error')[] = ['label', 'input', 'description', 'error'];
+
 type StringKeys = { [K in keyof FormValues]: FormValues[K] extends string ? K : never }[keyof FormValues];
 
 interface TextFieldProps {
@@ -39,6 +42,7 @@ export function TextField({ name, label, description, placeholder, unit, numeric
   return (
     <TextInput
       label={label}
+      inputWrapperOrder={HINT_BELOW}
       description={description}
       placeholder={placeholder}
       value={values[name] as string}
@@ -71,6 +75,7 @@ export function SelectField({ name, label, data, description }: SelectFieldProps
   return (
     <Select
       label={label}
+      inputWrapperOrder={HINT_BELOW}
       description={description}
       data={data}
       value={values[name] as string}
@@ -100,6 +105,7 @@ export function TimezoneField() {
   return (
     <Autocomplete
       label="Timezone"
+      inputWrapperOrder={HINT_BELOW}
       description="IANA name; entry and exit times are wall-clock times here"
       data={TIMEZONES}
       limit={30}
