@@ -116,3 +116,9 @@ async def test_spa_is_served_with_deep_link_fallback_and_asset_caching(tmp_path)
         assert (await c.get("/api/nothing-here")).status_code in (401, 404)
         traversal = await c.get("/..%2f..%2fetc%2fpasswd")
         assert "root:" not in traversal.text
+    # the SPA's files are not logged one line each at INFO (they flooded the Log Viewer); failures are
+    settings = app.state.services.settings
+    served = [json.loads(line) for line in Path(settings.log_file).read_text().splitlines()]
+    paths = {r["path"] for r in served if r["event"] == "http_request"}
+    assert "/assets/missing.js" in paths
+    assert not paths & {"/", "/strategies/42", "/assets/app-abc123.js"}

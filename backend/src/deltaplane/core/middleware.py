@@ -147,7 +147,10 @@ class RequestContextMiddleware:
         if route != "/api/metrics":
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
             HTTP_LATENCY.labels(method, route).observe(duration)
-        level = logging.WARNING if status >= 500 else logging.INFO
+        path = scope.get("path", "")
+        # Served SPA files (embedded mode; nginx serves them in production) would flood the Log
+        # Viewer with one line per asset: only their failures are worth an INFO line.
+        level = logging.WARNING if status >= 500 else logging.INFO if path.startswith("/api") or status >= 400 else logging.DEBUG
         logger.log(
             level,
             "%s %s -> %s in %.1f ms",
