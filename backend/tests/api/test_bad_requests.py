@@ -67,3 +67,11 @@ async def test_a_json_route_refuses_other_content_types(client, content_type) ->
     assert "application/json" in r.json()["detail"] and content_type in r.json()["detail"]
     users = (await client.get("/api/users", headers=h)).json()
     assert all(u["username"] != "typed" for u in users)
+
+
+async def test_a_username_with_a_trailing_newline_is_refused(client) -> None:
+    # the pattern ended in `$`, which also matches before a final newline
+    h = await login(client)
+    r = await client.post("/api/users", json={"username": "admin2\n", "password": "long-enough-pass", "role": "viewer"}, headers=h)
+    assert r.status_code == 422, r.text
+    assert r.json()["fields"] == [{"field": "username", "message": "may only contain these characters: A-Za-z0-9_.@-"}]

@@ -19,6 +19,7 @@ class Body(msgspec.Struct, forbid_unknown_fields=True):
     password: Annotated[str, msgspec.Meta(min_length=12)] = "x" * 12
     label: Annotated[str, msgspec.Meta(max_length=4)] = "x"
     username: Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9_.@-]+$")] = "x"
+    strict_name: Annotated[str, msgspec.Meta(pattern=r"\A[A-Za-z0-9_.@-]+\Z")] = "x"
     code: Annotated[str, msgspec.Meta(pattern="^[a-z]{3}-[0-9]{2}$")] = "abc-12"
     legs: Annotated[int, msgspec.Meta(ge=1, le=100)] = 1
     rate: Annotated[float, msgspec.Meta(gt=0)] = 1.0
@@ -44,6 +45,7 @@ def _message(data: dict[str, Any], kind: type = Body) -> str:
     ({"label": "toolong"}, "must be at most 4 characters long"),
     ({"tags": []}, "must have at least 1 item"),
     ({"username": "a b"}, "may only contain these characters: A-Za-z0-9_.@-"),
+    ({"strict_name": "a b"}, "may only contain these characters: A-Za-z0-9_.@-"),
     ({"code": "nope"}, "does not have the expected format (^[a-z]{3}-[0-9]{2}$)"),
     ({"legs": 0}, "must be at least 1"),
     ({"legs": 101}, "must be at most 100"),

@@ -2163,7 +2163,7 @@ export interface operations {
         parameters: {
             query: {
                 expiry?: string | null;
-                underlying: string;
+                underlying: "BTC" | "ETH";
             };
             header?: never;
             path?: never;
@@ -2200,7 +2200,7 @@ export interface operations {
     listExpiries: {
         parameters: {
             query: {
-                underlying: string;
+                underlying: "BTC" | "ETH";
             };
             header?: never;
             path?: never;
@@ -2237,7 +2237,7 @@ export interface operations {
     getSpot: {
         parameters: {
             query: {
-                underlying: string;
+                underlying: "BTC" | "ETH";
             };
             header?: never;
             path?: never;

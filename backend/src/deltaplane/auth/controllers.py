@@ -30,6 +30,7 @@ from deltaplane.auth.schemas import (
 from deltaplane.core.errors import ConflictError, FieldError, error_body
 from deltaplane.core.params import DbId
 from deltaplane.core.services import AppServices
+from deltaplane.core.text import name_key, name_problem, normalize_name
 from deltaplane.db.base import utcnow
 from deltaplane.system.metrics import LOGIN_FAILURES
 
@@ -37,6 +38,7 @@ logger = logging.getLogger("deltaplane.auth")
 
 REFRESH_COOKIE = "dp_refresh"
 REFRESH_COOKIE_PATH = "/api/auth"
+API_KEY_NAME_MAX_LENGTH = 64  # the api_keys.name column
 
 
 def request_ip(request: Request) -> str:
@@ -148,9 +150,15 @@ class AuthController(Controller):
 
     @post("/api-keys", operation_id="createApiKey", guards=[requires_viewer], status_code=HTTP_201_CREATED)
     async def create_api_key(self, request: Request[AuthUser, str, object], data: ApiKeyCreate, db_session: AsyncSession) -> ApiKeyCreated:
-        if not data.name.strip():
-            raise FieldError("name", "must not be blank")
-        full, row = await services.create_api_key(db_session, request.user.id, data.name)
+        name = normalize_name(data.name)
+        problem = name_problem(name, max_length=API_KEY_NAME_MAX_LENGTH)
+        if problem:
+            raise FieldError("name", problem)
+        # Only the user's active keys: a revoked key's name may be reused when rotating a key.
+        active = await db_session.scalars(select(ApiKey.name).where(ApiKey.user_id == request.user.id, ApiKey.revoked_at.is_(None)))
+        if name_key(name) in {name_key(n) for n in active}:
+            raise ConflictError(detail=f"name: you already have an API key named {name!r}", extra=[{"field": "name", "message": "already exists"}])
+        full, row = await services.create_api_key(db_session, request.user.id, name)
         logger.info("API key created", extra={"event": "api_key_created", "key_prefix": row.prefix})
         return ApiKeyCreated(key=full, api_key=_key_read(row))
 

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-Username = Annotated[str, msgspec.Meta(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")]
+# \A...\Z, not ^...$: `$` also matches before a final newline, which let "admin2\n" through.
+Username = Annotated[str, msgspec.Meta(min_length=3, max_length=64, pattern=r"\A[A-Za-z0-9_.@-]+\Z")]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
 Role = Literal["admin", "viewer"]
 

@@ -89,7 +89,7 @@ _TYPE_WORDS = {
 _EXPECTED_GOT = re.compile(r"Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)`")
 _LENGTH = re.compile(r"Expected `(?P<want>[^`]+)` of length (?P<op>>=|<=) (?P<n>\d+)")
 _BOUND = re.compile(r"Expected `(?P<want>[^`]+)` (?P<op>>=|<=|>|<) (?P<n>-?[\d.]+(?:e-?\d+)?)")
-_CHAR_CLASS = re.compile(r"Expected `str` matching regex '\^\[(?P<chars>[^\]]+)\][+*]\$'")
+_CHAR_CLASS = re.compile(r"Expected `str` matching regex '(?:\^|\\{1,2}A)\[(?P<chars>[^\]]+)\][+*](?:\$|\\{1,2}Z)'")
 _REGEX = re.compile(r"Expected `str` matching regex '(?P<regex>.*)'")
 _ENUM = re.compile(r"Invalid enum value (?P<value>.+)")
 _BOUND_WORDS = {">=": "at least", "<=": "at most", ">": "greater than", "<": "less than"}

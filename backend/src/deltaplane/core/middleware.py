@@ -21,7 +21,7 @@ from deltaplane.system.metrics import HTTP_LATENCY, HTTP_REQUESTS, RATE_LIMITED
 
 logger = logging.getLogger("deltaplane.http")
 
-_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_ID_OK = re.compile(r"[A-Za-z0-9._:-]{1,128}")  # used with fullmatch: `$` would admit a final "\n"
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -83,7 +83,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = _header(scope, b"x-correlation-id") or _header(scope, b"x-request-id")
-        correlation_id = incoming if incoming and _ID_OK.match(incoming) else context.new_id()
+        correlation_id = incoming if incoming and _ID_OK.fullmatch(incoming) else context.new_id()
         request_id = context.new_id()
         tok_c = context.correlation_id_var.set(correlation_id)
         tok_r = context.request_id_var.set(request_id)

@@ -10,21 +10,29 @@ Units, once for all:
 - times are HH:MM wall-clock times in `timezone`.
 
 Decoding (`convert_config`) catches type errors with field paths; `validate_config` catches rule
-errors (ranges, orderings, cross-field constraints). Both report `FieldProblem(field, message)`
-with paths like `trailing_rules[2].lock_pct` or `execution.limit_attempts`.
+errors (ranges, orderings, cross-field constraints); `decimal_text_problems` catches numbers
+written in a form Decimal reads but nobody means ("1_000"), which only the raw JSON still shows.
+All report `FieldProblem(field, message)` with paths like `trailing_rules[2].lock_pct` or
+`execution.limit_attempts`.
+
+Every number has a range and every decimal a bounded number of places (see `DECIMAL_RULES`): an
+unbounded one either overflows the arithmetic later (a 500 on every preview, an engine error) or
+is stored as a megabyte of digits.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
-from typing import Any, Literal
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal, NamedTuple
 
 import msgspec
+import msgspec.inspect
 
+from deltaplane.core.text import name_problem, normalize_name, plain_decimal_problem
 from deltaplane.strategy.rules.local_time import WEEKDAYS, is_valid_timezone, parse_hhmm
 
 Underlying = Literal["BTC", "ETH"]
@@ -102,13 +110,13 @@ class FieldProblem(msgspec.Struct, frozen=True, kw_only=True):
 # decoding
 
 
-_PATH_SUFFIX = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_PATH_SUFFIX = re.compile(r"(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?", re.S)  # used with fullmatch
 _UNKNOWN_FIELD = re.compile(r"unknown field `(?P<name>[^`]+)`")
 _MISSING_FIELD = re.compile(r"missing required field `(?P<name>[^`]+)`")
 
 
 def _problem_from_validation_error(exc: msgspec.ValidationError) -> FieldProblem:
-    match = _PATH_SUFFIX.match(str(exc))
+    match = _PATH_SUFFIX.fullmatch(str(exc))
     message = match.group("msg") if match else str(exc)
     path = (match.group("path") or "") if match else ""
     path = path.lstrip(".")
@@ -154,6 +162,36 @@ def config_to_builtins(cfg: StrategyConfig) -> dict[str, Any]:
     return msgspec.to_builtins(cfg)
 
 
+def normalize_config(cfg: StrategyConfig) -> StrategyConfig:
+    """`cfg` as it is stored: the name in its canonical form (NFC, stripped; see core.text)."""
+    return msgspec.structs.replace(cfg, name=normalize_name(cfg.name))
+
+
+def decimal_text_problems(raw: Any, struct_type: type[msgspec.Struct] = StrategyConfig) -> list[FieldProblem]:
+    """A problem for every Decimal field of `struct_type` that `raw` (the decoded request JSON)
+    writes as text other than a plain number: "1_000", " 5", Arabic-Indic digits. Decimal reads
+    them all, so only the raw JSON still shows them; JSON numbers are plain by construction."""
+    return [FieldProblem(field=path, message=message)
+            for path, message in _decimal_texts(raw, msgspec.inspect.type_info(struct_type), "")]
+
+
+def _decimal_texts(raw: Any, info: msgspec.inspect.Type, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(info, msgspec.inspect.DecimalType):
+        message = plain_decimal_problem(raw) if isinstance(raw, str) else None
+        if message:
+            yield path, message
+    elif isinstance(info, msgspec.inspect.UnionType):  # Decimal | None
+        for member in info.types:
+            yield from _decimal_texts(raw, member, path)
+    elif isinstance(info, msgspec.inspect.StructType) and isinstance(raw, dict):
+        for f in info.fields:
+            if f.encode_name in raw:
+                yield from _decimal_texts(raw[f.encode_name], f.type, f"{path}.{f.name}" if path else f.name)
+    elif isinstance(info, msgspec.inspect.CollectionType) and isinstance(raw, list):
+        for i, item in enumerate(raw):
+            yield from _decimal_texts(item, info.item_type, f"{path}[{i}]")
+
+
 # -------------------------------------------------------------------------------------------------
 # validation
 
@@ -167,6 +205,84 @@ def minutes_between(start_hhmm: str, end_hhmm: str) -> int:
 MAX_QUANTITY = 100_000
 MAX_REENTRIES = 20
 MAX_LIMIT_ATTEMPTS = 20
+MAX_EXPIRY_OFFSET_DAYS = 365
+NAME_MAX_LENGTH = 100  # the strategies.name column
+
+
+class DecimalRule(NamedTuple):
+    """Where a Decimal may lie and how many decimal places it may be written with."""
+
+    low: Decimal
+    high: Decimal
+    places: int
+    low_inclusive: bool = False
+    high_inclusive: bool = True
+    unit: str = ""  # appended to the range in the message, e.g. " USD"
+
+
+def decimal_places(value: Decimal) -> int:
+    """Decimal places as written ("1.50" has 2), read off the exponent: no arithmetic, so safe
+    for any finite Decimal however large its exponent."""
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int), "finite decimals only"
+    return max(0, -exponent)
+
+
+def decimal_problem(value: Decimal, rule: DecimalRule) -> str | None:
+    """Why `value` breaks `rule` (range first, then places), or None."""
+    if not value.is_finite():
+        return "must be a finite number"
+    above = value >= rule.low if rule.low_inclusive else value > rule.low
+    below = value <= rule.high if rule.high_inclusive else value < rule.high
+    if not (above and below):
+        return (f"must be {'at least' if rule.low_inclusive else 'greater than'} {rule.low:,} and "
+                f"{'at most' if rule.high_inclusive else 'less than'} {rule.high:,}{rule.unit}")
+    places = decimal_places(value)
+    if places > rule.places:
+        return f"must have at most {rule.places} decimal places, got {places}"
+    return None
+
+
+_PCT_OF_CREDIT = " (% of credit)"
+PREMIUM_RULE = DecimalRule(Decimal(0), Decimal(1_000_000), 8, unit=" USD")  # per unit of the underlying
+DAILY_LOSS_LIMIT_RULE = DecimalRule(Decimal(0), Decimal(1_000_000_000), 4, unit=" USD")  # 4 dp, as Live Control shows USD
+TRAILING_TRIGGER_RULE = DecimalRule(Decimal(0), Decimal(100), 4, unit=_PCT_OF_CREDIT)
+TRAILING_LOCK_RULE = DecimalRule(Decimal(0), Decimal(100), 4, low_inclusive=True, high_inclusive=False, unit=_PCT_OF_CREDIT)
+
+#: every Decimal field of a StrategyConfig (trailing rules: the two TRAILING_* rules per item)
+DECIMAL_RULES: dict[str, DecimalRule] = {
+    "delta_low": DecimalRule(Decimal(0), Decimal(1), 4, high_inclusive=False, unit=" (|delta|)"),
+    "delta_high": DecimalRule(Decimal(0), Decimal(1), 4, high_inclusive=False, unit=" (|delta|)"),
+    "premium_low": PREMIUM_RULE,
+    "premium_high": PREMIUM_RULE,
+    "distance_pct": DecimalRule(Decimal(0), Decimal(100), 4, high_inclusive=False, unit=" (% of spot)"),
+    "max_loss_pct": DecimalRule(Decimal(0), Decimal(1000), 4, unit=_PCT_OF_CREDIT),
+    "take_profit_pct": DecimalRule(Decimal(0), Decimal(100), 4, unit=_PCT_OF_CREDIT),
+    "leg_stop_loss_pct": DecimalRule(Decimal(0), Decimal(10000), 4, unit=" (% of the leg's entry price)"),
+    "daily_loss_limit_usd": DAILY_LOSS_LIMIT_RULE,
+    "execution.max_slippage_pct": DecimalRule(Decimal(0), Decimal(50), 4, low_inclusive=True, unit=" (% from the touch)"),
+}
+
+
+def decimal_from_text(text: str, rule: DecimalRule) -> tuple[Decimal | None, str | None]:
+    """`text` (a number sent as a JSON string) read as a Decimal within `rule`: (value, None), or
+    (None, why not)."""
+    message = plain_decimal_problem(text)
+    if message:
+        return None, message
+    try:
+        value = Decimal(text)
+    except InvalidOperation:  # plain syntax, but an exponent beyond what Decimal can hold
+        return None, "is too large or too small a number"
+    message = decimal_problem(value, rule)
+    return (None, message) if message else (value, None)
+
+
+def _field_value(cfg: StrategyConfig, path: str) -> Any:
+    value: Any = cfg
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
 
 
 def validate_config(cfg: StrategyConfig, *, live_trading_enabled: bool,
@@ -187,10 +303,9 @@ def validate_config(cfg: StrategyConfig, *, live_trading_enabled: bool,
     def bad(field: str, message: str) -> None:
         problems.append(FieldProblem(field=field, message=message))
 
-    if not cfg.name.strip():
-        bad("name", "must not be empty")
-    elif len(cfg.name) > 100:
-        bad("name", "must be at most 100 characters")
+    name_message = name_problem(cfg.name, max_length=NAME_MAX_LENGTH)
+    if name_message:
+        bad("name", name_message)
 
     if cfg.mode == "live" and not live_trading_enabled:
         bad("mode", "live trading is disabled on this deployment; use mode=paper")
@@ -201,19 +316,21 @@ def validate_config(cfg: StrategyConfig, *, live_trading_enabled: bool,
             bad("expiry_date", "is required when expiry_rule is 'date'")
         elif today is not None and cfg.expiry_date < today:
             bad("expiry_date", f"{cfg.expiry_date.isoformat()} is in the past (today is {today.isoformat()})")
-    if cfg.expiry_rule == "offset_days":
-        if cfg.expiry_offset_days is None:
-            bad("expiry_offset_days", "is required when expiry_rule is 'offset_days'")
-        elif not 0 <= cfg.expiry_offset_days <= 365:
-            bad("expiry_offset_days", "must be between 0 and 365")
-    elif cfg.expiry_offset_days is not None and cfg.expiry_offset_days < 0:
-        bad("expiry_offset_days", "must not be negative")
+    if cfg.expiry_rule == "offset_days" and cfg.expiry_offset_days is None:
+        bad("expiry_offset_days", "is required when expiry_rule is 'offset_days'")
+    # checked whatever the rule: a field that is stored is a field that must make sense
+    if cfg.expiry_offset_days is not None and not 0 <= cfg.expiry_offset_days <= MAX_EXPIRY_OFFSET_DAYS:
+        bad("expiry_offset_days", f"must be between 0 and {MAX_EXPIRY_OFFSET_DAYS} days")
+
+    # every Decimal against its range and places, whatever the strike mode (so the orderings and
+    # the arithmetic below and in the engine only ever see sane magnitudes)
+    for path, rule in DECIMAL_RULES.items():
+        value = _field_value(cfg, path)
+        message = None if value is None else decimal_problem(value, rule)
+        if message:
+            bad(path, message)
 
     # strikes
-    if not (Decimal(0) < cfg.delta_low < Decimal(1)):
-        bad("delta_low", "must be strictly between 0 and 1")
-    if not (Decimal(0) < cfg.delta_high < Decimal(1)):
-        bad("delta_high", "must be strictly between 0 and 1")
     if cfg.delta_low >= cfg.delta_high:
         bad("delta_high", f"must be greater than delta_low ({cfg.delta_low})")
     if cfg.strike_mode == "premium":
@@ -221,17 +338,11 @@ def validate_config(cfg: StrategyConfig, *, live_trading_enabled: bool,
             bad("premium_low", "is required when strike_mode is 'premium'")
         if cfg.premium_high is None:
             bad("premium_high", "is required when strike_mode is 'premium'")
-    if cfg.premium_low is not None and cfg.premium_low <= 0:
-        bad("premium_low", "must be greater than 0")
-    if cfg.premium_high is not None and cfg.premium_high <= 0:
-        bad("premium_high", "must be greater than 0")
     if (cfg.premium_low is not None and cfg.premium_high is not None
             and cfg.premium_low >= cfg.premium_high):
         bad("premium_high", f"must be greater than premium_low ({cfg.premium_low})")
     if cfg.strike_mode == "distance" and cfg.distance_pct is None:
         bad("distance_pct", "is required when strike_mode is 'distance'")
-    if cfg.distance_pct is not None and not (Decimal(0) < cfg.distance_pct < Decimal(100)):
-        bad("distance_pct", "must be greater than 0 and less than 100")
 
     if not 1 <= cfg.quantity <= MAX_QUANTITY:
         bad("quantity", f"must be between 1 and {MAX_QUANTITY} contracts")
@@ -264,15 +375,7 @@ def validate_config(cfg: StrategyConfig, *, live_trading_enabled: bool,
     if not 0 <= cfg.expiry_approach_minutes <= 24 * 60:
         bad("expiry_approach_minutes", "must be between 0 and 1440")
 
-    # exits
-    if not (Decimal(0) < cfg.max_loss_pct <= Decimal(1000)):
-        bad("max_loss_pct", "must be greater than 0 and at most 1000 (% of credit)")
-    if not (Decimal(0) < cfg.take_profit_pct <= Decimal(100)):
-        bad("take_profit_pct", "must be greater than 0 and at most 100 (% of credit)")
-    if cfg.leg_stop_loss_pct is not None and not (Decimal(0) < cfg.leg_stop_loss_pct <= Decimal(10000)):
-        bad("leg_stop_loss_pct", "must be greater than 0 and at most 10000 (% of the leg's entry price)")
-    if cfg.daily_loss_limit_usd is not None and cfg.daily_loss_limit_usd <= 0:
-        bad("daily_loss_limit_usd", "must be greater than 0")
+    # exits (their ranges are in DECIMAL_RULES)
     _validate_trailing(cfg.trailing_rules, bad)
 
     # execution
@@ -281,8 +384,6 @@ def validate_config(cfg: StrategyConfig, *, live_trading_enabled: bool,
         bad("execution.limit_attempts", f"must be between 1 and {MAX_LIMIT_ATTEMPTS}")
     if not 0.1 <= ex.attempt_timeout_s <= 600:
         bad("execution.attempt_timeout_s", "must be between 0.1 and 600 seconds")
-    if not (Decimal(0) <= ex.max_slippage_pct <= Decimal(50)):
-        bad("execution.max_slippage_pct", "must be between 0 and 50")
     return problems
 
 
@@ -290,10 +391,11 @@ def _validate_trailing(rules: tuple[TrailingRule, ...], bad: Any) -> None:
     previous: TrailingRule | None = None
     for i, rule in enumerate(rules):
         where = f"trailing_rules[{i}]"
-        if not (Decimal(0) < rule.trigger_pct <= Decimal(100)):
-            bad(f"{where}.trigger_pct", "must be greater than 0 and at most 100 (% of credit)")
-        if not (Decimal(0) <= rule.lock_pct < Decimal(100)):
-            bad(f"{where}.lock_pct", "must be between 0 and 100 (% of credit)")
+        for field, value, limits in (("trigger_pct", rule.trigger_pct, TRAILING_TRIGGER_RULE),
+                                     ("lock_pct", rule.lock_pct, TRAILING_LOCK_RULE)):
+            message = decimal_problem(value, limits)
+            if message:
+                bad(f"{where}.{field}", message)
         if rule.lock_pct >= rule.trigger_pct:
             bad(f"{where}.lock_pct", f"must be below its trigger_pct ({rule.trigger_pct})")
         if previous is not None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, post, put
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,14 +19,21 @@ from deltaplane.auth.schemas import AuthUser
 from deltaplane.core.errors import ConflictError, FieldError, StateConflict
 from deltaplane.core.params import DbId
 from deltaplane.core.services import AppServices
+from deltaplane.core.text import copy_name, name_key
 from deltaplane.db.base import utcnow
 from deltaplane.exchange.errors import ExchangeError
 from deltaplane.exchange.health import ExchangeHealth
 from deltaplane.strategy.config import (
+    DAILY_LOSS_LIMIT_RULE,
+    NAME_MAX_LENGTH,
     FieldProblem,
     StrategyConfig,
+    Underlying,
     config_to_builtins,
+    decimal_from_text,
+    decimal_text_problems,
     expiry_min_buffer,
+    normalize_config,
     validate_config,
 )
 from deltaplane.strategy.engine import (
@@ -78,9 +84,22 @@ def _read(row: Strategy) -> StrategyRead:
     )
 
 
-def _validated(request: Request, cfg: StrategyConfig) -> StrategyConfig:
+# The body again, untyped, for what typed decoding hides ("1_000" arrives as Decimal 1000);
+# float_hook keeps every number exact and in range (1e999 would overflow a float).
+_RAW_JSON = msgspec.json.Decoder(float_hook=Decimal)
+
+
+async def _validated(request: Request, data: StrategyConfig) -> StrategyConfig:
+    """`data` as it is to be stored (name normalised), or one 422 naming every problem."""
     svc: AppServices = request.app.state.services
-    problems = validate_config(cfg, live_trading_enabled=svc.settings.live_trading_enabled, today=datetime.now(UTC).date())
+    cfg = normalize_config(data)
+    try:
+        problems = decimal_text_problems(_RAW_JSON.decode(await request.body()))
+    except msgspec.DecodeError:  # not reached: Litestar decoded the same bytes into `data`
+        problems = []
+    named = {p.field for p in problems}  # one message per field: the text problem explains the rest
+    problems += [p for p in validate_config(cfg, live_trading_enabled=svc.settings.live_trading_enabled,
+                                            today=datetime.now(UTC).date()) if p.field not in named]
     if problems:
         raise _problems_error(problems)
     return cfg
@@ -101,11 +120,17 @@ async def _get_strategy(db: AsyncSession, strategy_id: int) -> Strategy:
     return row
 
 
-async def _name_taken(db: AsyncSession, name: str, exclude_id: int | None = None) -> bool:
-    stmt = select(func.count()).select_from(Strategy).where(func.lower(Strategy.name) == name.strip().lower(), Strategy.archived_at.is_(None))
+async def _taken_name_keys(db: AsyncSession, exclude_id: int | None = None) -> set[str]:
+    """`name_key` of every live strategy's name. Compared in Python: SQLite's lower() folds ASCII
+    only ("ÉTÉ" != "été") and knows nothing of normalisation; strategies are few."""
+    stmt = select(Strategy.name).where(Strategy.archived_at.is_(None))
     if exclude_id is not None:
         stmt = stmt.where(Strategy.id != exclude_id)
-    return bool(await db.scalar(stmt))
+    return {name_key(name) for name in await db.scalars(stmt)}
+
+
+def _name_exists(name: str) -> ConflictError:
+    return ConflictError(detail=f"name: a strategy named {name!r} already exists", extra=[{"field": "name", "message": "already exists"}])
 
 
 class StrategyController(Controller):
@@ -119,11 +144,11 @@ class StrategyController(Controller):
 
     @post("/", operation_id="createStrategy", guards=[requires_admin], status_code=HTTP_201_CREATED)
     async def create_strategy(self, request: Request[AuthUser, str, Any], data: StrategyConfig, db_session: AsyncSession) -> StrategyRead:
-        cfg = _validated(request, data)
-        if await _name_taken(db_session, cfg.name):
-            raise ConflictError(detail=f"name: a strategy named {cfg.name!r} already exists", extra=[{"field": "name", "message": "already exists"}])
+        cfg = await _validated(request, data)
+        if name_key(cfg.name) in await _taken_name_keys(db_session):
+            raise _name_exists(cfg.name)
         now = utcnow()
-        row = Strategy(name=cfg.name.strip(), version=1, config_json=dump_config(cfg), run_status="idle", state="idle", state_detail="",
+        row = Strategy(name=cfg.name, version=1, config_json=dump_config(cfg), run_status="idle", state="idle", state_detail="",
                        created_at=now, updated_at=now)
         db_session.add(row)
         await db_session.flush()
@@ -134,7 +159,7 @@ class StrategyController(Controller):
     @post("/preview", operation_id="previewConfig", guards=[requires_viewer], status_code=HTTP_200_OK)
     async def preview_config(self, request: Request, data: StrategyConfig) -> PreviewResult:
         """Strikes an unsaved config would pick right now (for the editor)."""
-        return await _preview(request, _validated(request, data))
+        return await _preview(request, await _validated(request, data))
 
     @get("/{strategy_id:int}", operation_id="getStrategy", guards=[requires_viewer])
     async def get_strategy(self, strategy_id: DbId, db_session: AsyncSession) -> StrategyRead:
@@ -145,15 +170,15 @@ class StrategyController(Controller):
         """Save a new version. A running session keeps the snapshot it started with; the new
         version applies from the next entry. The strategy keeps running (never silently stopped)."""
         row = await _get_strategy(db_session, strategy_id)
-        cfg = _validated(request, data)
-        if await _name_taken(db_session, cfg.name, exclude_id=row.id):
-            raise ConflictError(detail=f"name: a strategy named {cfg.name!r} already exists", extra=[{"field": "name", "message": "already exists"}])
+        cfg = await _validated(request, data)
+        if name_key(cfg.name) in await _taken_name_keys(db_session, exclude_id=row.id):
+            raise _name_exists(cfg.name)
         old = parse_config(row.config_json)
         running = row.state in RUNNING_STATES
         if running and (old.mode != cfg.mode or old.underlying != cfg.underlying):
             raise StateConflict("mode and underlying cannot change while the strategy runs; stop it first", row.state)
         row.version += 1
-        row.name = cfg.name.strip()
+        row.name = cfg.name
         row.config_json = dump_config(cfg)
         row.updated_at = utcnow()
         db_session.add(StrategyVersion(strategy_id=row.id, version=row.version, config_json=row.config_json, created_at=row.updated_at,
@@ -164,11 +189,8 @@ class StrategyController(Controller):
     @post("/{strategy_id:int}/clone", operation_id="cloneStrategy", guards=[requires_admin], status_code=HTTP_201_CREATED)
     async def clone_strategy(self, request: Request[AuthUser, str, Any], strategy_id: DbId, db_session: AsyncSession) -> StrategyRead:
         row = await _get_strategy(db_session, strategy_id)
-        base = f"{row.name} (copy)"
-        name, n = base, 2
-        while await _name_taken(db_session, name):
-            name, n = f"{base} {n}", n + 1
-        cfg = msgspec.structs.replace(parse_config(row.config_json), name=name[:100])
+        name = copy_name(row.name, await _taken_name_keys(db_session), max_length=NAME_MAX_LENGTH)
+        cfg = msgspec.structs.replace(parse_config(row.config_json), name=name)
         now = utcnow()
         clone = Strategy(name=cfg.name, version=1, config_json=dump_config(cfg), run_status="idle", state="idle", state_detail="",
                          created_at=now, updated_at=now)
@@ -216,7 +238,15 @@ class StrategyController(Controller):
     @get("/{strategy_id:int}/preview", operation_id="previewStrategy", guards=[requires_viewer])
     async def preview(self, request: Request, strategy_id: DbId, db_session: AsyncSession) -> PreviewResult:
         row = await _get_strategy(db_session, strategy_id)
-        return await _preview(request, parse_config(row.config_json))
+        cfg = parse_config(row.config_json)
+        # A config saved before today's rules (e.g. premium_high 1E+999999999) would overflow the
+        # strike arithmetic on every call: say what to fix instead.
+        live = request.app.state.services.settings.live_trading_enabled
+        problems = validate_config(cfg, live_trading_enabled=live)
+        if problems:
+            return PreviewResult(ok=False, message="the saved config breaks the current rules; edit and save it: "
+                                 + "; ".join(f"{p.field}: {p.message}" for p in problems))
+        return await _preview(request, cfg)
 
 
 async def _preview(request: Request, cfg: StrategyConfig) -> PreviewResult:
@@ -257,7 +287,8 @@ async def _preview(request: Request, cfg: StrategyConfig) -> PreviewResult:
 def _risk_read(r: RiskState) -> RiskRead:
     return RiskRead(
         max_running_strategies=r.max_running_strategies, max_contracts_per_leg=r.max_contracts_per_leg, max_open_legs=r.max_open_legs,
-        daily_loss_limit_usd=None if r.daily_loss_limit_usd is None else str(r.daily_loss_limit_usd),
+        # plain notation, as the column stores it: "1E+3" saved reads back "1000" either way
+        daily_loss_limit_usd=None if r.daily_loss_limit_usd is None else format(r.daily_loss_limit_usd, "f"),
         breaker_tripped_at=r.breaker_tripped_at, breaker_reason=r.breaker_reason, kill_switch_at=r.kill_switch_at,
     )
 
@@ -291,14 +322,13 @@ class EngineController(Controller):
             elif value is not None:
                 counts[field] = value
         limit: Decimal | None = None
-        if not data.clear_daily_loss_limit and data.daily_loss_limit_usd is not None:
-            try:
-                limit = Decimal(data.daily_loss_limit_usd)
-            except InvalidOperation:
-                problems.append(FieldProblem(field="daily_loss_limit_usd", message="must be a decimal number of USD"))
-            else:
-                if not limit.is_finite() or limit <= 0:
-                    problems.append(FieldProblem(field="daily_loss_limit_usd", message="must be a positive number of USD"))
+        if data.daily_loss_limit_usd is not None and data.clear_daily_loss_limit:
+            # contradictory: which one was meant? (the UI sends null with clear)
+            problems.append(FieldProblem(field="daily_loss_limit_usd", message="must be left out (or null) when clear_daily_loss_limit is true"))
+        elif data.daily_loss_limit_usd is not None:
+            limit, message = decimal_from_text(data.daily_loss_limit_usd, DAILY_LOSS_LIMIT_RULE)
+            if message:
+                problems.append(FieldProblem(field="daily_loss_limit_usd", message=message))
         if problems:  # every problem at once, and nothing changed
             raise _problems_error(problems)
         risk = await _engine(request)._ensure_risk_row(db_session)
@@ -316,21 +346,23 @@ def _s(v: Any) -> str | None:
     return None if v is None else str(v)
 
 
+# `underlying` is typed as the Literal, not a pattern "^(BTC|ETH)$": "$" also matches before a
+# trailing newline, so "BTC\n" reached the exchange (a 500).
 class MarketController(Controller):
     path = "/api/market"
     tags = ["market"]
     guards = [requires_viewer]
 
     @get("/expiries", operation_id="listExpiries")
-    async def expiries(self, request: Request, underlying: str = Parameter(pattern="^(BTC|ETH)$")) -> list[datetime]:
+    async def expiries(self, request: Request, underlying: Underlying) -> list[datetime]:
         return await _paper_or_live(request).expiries(underlying)
 
     @get("/spot", operation_id="getSpot")
-    async def spot(self, request: Request, underlying: str = Parameter(pattern="^(BTC|ETH)$")) -> dict[str, str]:
+    async def spot(self, request: Request, underlying: Underlying) -> dict[str, str]:
         return {"underlying": underlying, "spot": str(await _paper_or_live(request).spot(underlying))}
 
     @get("/chain", operation_id="getChain")
-    async def chain(self, request: Request, underlying: str = Parameter(pattern="^(BTC|ETH)$"), expiry: date | None = None) -> ChainRead:
+    async def chain(self, request: Request, underlying: Underlying, expiry: date | None = None) -> ChainRead:
         exchange = _paper_or_live(request)
         expiries = await exchange.expiries(underlying)
         if expiry is None:

@@ -43,7 +43,7 @@ from deltaplane.exchange.health import ExchangeHealth, ExchangeHealthRead
 from deltaplane.exchange.protocol import Exchange, Order, OrderRequest, Ticker
 from deltaplane.realtime.hub import RealtimeHub
 from deltaplane.strategy.alerts import AlertService
-from deltaplane.strategy.config import StrategyConfig, config_to_builtins, expiry_min_buffer
+from deltaplane.strategy.config import StrategyConfig, config_to_builtins, expiry_min_buffer, validate_config
 from deltaplane.strategy.models import (
     EngineFill,
     EngineOrder,
@@ -248,6 +248,11 @@ class StrategyEngine:
                     await self._check_can_start(db, strategy)
                     cfg = parse_config(strategy.config_json)
                     self.exchange_for(cfg)  # refuse live without live trading, before anything changes
+                    # A config saved before a rule existed (e.g. an unbounded premium) must not reach
+                    # the runner, where it would fail mid-session: refuse the start, naming the field.
+                    problems = validate_config(cfg, live_trading_enabled=self.live_trading_enabled)
+                    if problems:
+                        raise EngineError(f"{problems[0].field}: {problems[0].message} (the saved configuration breaks this rule: edit and save the strategy)")
                     strategy.run_version = strategy.version
                 strategy.state = result.new_state
                 strategy.state_detail = f"{action} by {user}" if user else action

@@ -13,12 +13,14 @@ from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+# fullmatch, not match with "$" (which also matches before a trailing newline: "09:30\n" was
+# stored); [0-9], as \d also takes other scripts' digits (an Arabic-Indic nine in "0\u0669:30").
+_HHMM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 
 
 def parse_hhmm(value: str) -> time:
     """'09:30' -> time(9, 30). Raises ValueError for anything not strictly HH:MM (24 h)."""
-    match = _HHMM.match(value) if isinstance(value, str) else None
+    match = _HHMM.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise ValueError(f"expected HH:MM (24-hour), got {value!r}")
     return time(int(match.group(1)), int(match.group(2)))
