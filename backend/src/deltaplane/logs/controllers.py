@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hmac
 import io
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -183,10 +184,14 @@ class LogsController(Controller):
         svc: AppServices = request.app.state.services
         settings = svc.settings
         try:
-            body = msgspec.json.decode(await request.body())
+            body = _batch_decoder.decode(await request.body())
+        except msgspec.ValidationError as exc:
+            if str(exc).startswith("Number out of range"):  # valid JSON, but e.g. 1e400: say where
+                raise FieldError(_out_of_range_field(str(exc)), "number out of range") from None
+            raise FieldError("body", "must be a JSON object {\"entries\": [...]}", 400) from None
         except msgspec.DecodeError:
             raise FieldError("body", "must be a JSON object {\"entries\": [...]}", 400) from None
-        entries = body.get("entries") if isinstance(body, dict) else body
+        entries = body.entries if isinstance(body, _BatchBody) else body
         if not isinstance(entries, list):
             raise FieldError("entries", "must be a list of log entries", 400)
         if not entries:
@@ -206,6 +211,51 @@ class LogsController(Controller):
         return BatchAccepted(stored=len(rows))
 
 
+class _BatchBody(msgspec.Struct):
+    """The batch body's known key, so msgspec's error paths name it (a bare list is the entries)."""
+
+    entries: Any = None
+
+
+_batch_decoder = msgspec.json.Decoder(_BatchBody | list[Any])
+
+
+def _out_of_range_field(message: str) -> str:
+    """msgspec's "... - at `$.entries[1][...][0]`" -> "entries[1]": msgspec names Struct fields and
+    list indexes but not the keys of a free-form object (`[...]`), so name the entry it is in."""
+    _, sep, path = message.rpartition(" - at `$")
+    path = path.rstrip("`").split("[...]", 1)[0].lstrip(".") if sep else ""
+    return ("entries" + path if path.startswith("[") else path) or "body"
+
+
+# Control characters other than tab, newline and carriage return are rejected, not stripped, in
+# the text stored in columns: a NUL cuts the text short in C-string tools (sqlite3 CLI, grep) and
+# escape sequences repaint the terminal of whoever reads the log, while silently altering a
+# client's text would hide the client's bug. (The payload keeps them JSON-escaped: harmless.)
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_MAX_INT_ID = 2**63  # beyond a 64-bit integer an id is not a number any client sends exactly
+
+
+def _check_text(field: str, text: str) -> None:
+    if (bad := _CONTROL_CHARS.search(text)) is not None:
+        raise FieldError(field, f"contains the control character U+{ord(bad.group()):04X}; only tab, newline and carriage return are allowed")
+
+
+def _text_field(field: str, value: Any, limit: int) -> str | None:
+    """An optional text column of a batch entry: a string, or a whole number kept as text."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):  # bool is an int to Python
+        raise FieldError(field, f"must be a string, got {msgspec.json.encode(value).decode()[:20]}")
+    if isinstance(value, int) and not -_MAX_INT_ID <= value < _MAX_INT_ID:
+        raise FieldError(field, "number out of range; send ids this long as strings")
+    text = str(value)
+    if len(text) > limit:
+        raise FieldError(field, f"must be at most {limit} characters")
+    _check_text(field, text)
+    return text
+
+
 def _batch_row(index: int, entry: Any, source: str, user: str | None, now: datetime, max_bytes: int) -> dict[str, Any]:
     where = f"entries[{index}]"
     if not isinstance(entry, dict):
@@ -219,20 +269,17 @@ def _batch_row(index: int, entry: Any, source: str, user: str | None, now: datet
     message = entry.get("message")
     if not isinstance(message, str):
         raise FieldError(f"{where}.message", "is required and must be a string")
+    _check_text(f"{where}.message", message)
     ts = now
     if entry.get("timestamp") is not None:
         parsed = parse_timestamp(entry["timestamp"]) if isinstance(entry["timestamp"], str) else None
         if parsed is None:
             raise FieldError(f"{where}.timestamp", "must be an ISO-8601 date-time")
         ts = parsed
-    text_fields: dict[str, str | None] = {}
-    for name in ("logger", "event", "correlation_id", "request_id", "strategy_id", "session_id"):
-        value = entry.get(name)
-        if value is not None and not isinstance(value, str | int):
-            raise FieldError(f"{where}.{name}", "must be a string")
-        if value is not None and len(str(value)) > COLUMN_LIMITS[name] - 10:
-            raise FieldError(f"{where}.{name}", f"must be at most {COLUMN_LIMITS[name] - 10} characters")
-        text_fields[name] = None if value in (None, "") else str(value)
+    text_fields = {
+        name: _text_field(f"{where}.{name}", entry.get(name), COLUMN_LIMITS[name] - 10)
+        for name in ("logger", "event", "correlation_id", "request_id", "strategy_id", "session_id")
+    }
     # Stored like our own lines: secrets redacted (a reported error can carry a URL with a ticket).
     payload = redact(dict(entry))
     payload["user"] = user

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from deltaplane.core.errors import FieldError
+from deltaplane.core.params import DB_INT_MAX
 from deltaplane.logs.parsing import LEVEL_RANKS, normalise_level, parse_timestamp, row_for_api
 from deltaplane.logs.store import backend_logs as t
 
@@ -90,7 +91,10 @@ def build_filter(
     for raw in level or []:
         for part in str(raw).split(","):
             if part.strip():
-                levels.add(normalise_level(part))
+                name = normalise_level(part)
+                if name not in LEVEL_RANKS:  # an unknown level would silently match nothing
+                    raise FieldError("level", f"unknown level {part.strip()!r}; must be one of {', '.join(LEVEL_RANKS)} (WARN and FATAL accepted)")
+                levels.add(name)
     min_level = _blank(min_level)
     if min_level is not None:
         name = normalise_level(min_level)
@@ -169,15 +173,19 @@ def encode_cursor(timestamp: datetime, row_id: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+
+
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The (timestamp, id) an `encode_cursor` text holds; anything else (a forged or damaged
+    cursor) is a FieldError, never a value the database or datetime arithmetic chokes on."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         ts_text, row_id = msgspec.json.decode(base64.urlsafe_b64decode(padded.encode()))
         ts = datetime.fromisoformat(ts_text)
-        if ts.tzinfo is None or not isinstance(row_id, int) or isinstance(row_id, bool):
+        if ts.tzinfo is None or not isinstance(row_id, int) or isinstance(row_id, bool) or not 1 <= row_id <= DB_INT_MAX:
             raise ValueError
-        return ts.astimezone(UTC), row_id
-    except (ValueError, TypeError, binascii.Error, msgspec.DecodeError, UnicodeDecodeError):
+        return ts.astimezone(UTC), row_id  # OverflowError: an offset pushing the date past year 1..9999
+    except (ValueError, TypeError, OverflowError, binascii.Error, msgspec.DecodeError, UnicodeDecodeError):
         raise FieldError("cursor", "is not a cursor returned by this API") from None
 
 

@@ -5,6 +5,8 @@ Topics: `runtime:{strategy_id}`, `orders`, `logs` (with a per-subscriber filter)
 Every message published on a topic gets a per-topic sequence number and is kept in a short
 ring buffer, so a client that reconnects can resume from the last sequence it saw; when the
 gap is no longer in the buffer the hub says `resync` and the client refetches over HTTP.
+A topic family's owner can register a validator: a subscription it refuses (SubscribeError,
+naming the field) is never made, so a bad filter fails once, at subscribe, not per message.
 """
 
 from __future__ import annotations
@@ -23,6 +25,18 @@ logger = logging.getLogger("deltaplane.realtime")
 
 TopicFilter = Callable[[dict[str, Any], dict[str, Any]], bool]
 SnapshotProvider = Callable[[str], Awaitable[dict[str, Any] | None]]
+#: Checks a subscription (topic, filter) before it is made; raises SubscribeError to refuse it.
+SubscribeValidator = Callable[[str, dict[str, Any]], None]
+
+
+class SubscribeError(ValueError):
+    """A subscription its topic's owner refuses; `field` names what is wrong (`topic`, `filter.q`...)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.detail = f"{field}: {message}"
+
 
 KNOWN_TOPIC_PREFIXES = ("runtime:", "orders", "logs", "alerts", "exchange")
 ENCODED = "__encoded__"  # key holding a message's serialised JSON text (never sent itself)
@@ -65,10 +79,14 @@ class RealtimeHub:
         self._buffers: dict[str, deque[dict[str, Any]]] = {}
         self._filters: dict[str, TopicFilter] = {}
         self._snapshots: dict[str, SnapshotProvider] = {}
+        self._validators: dict[str, SubscribeValidator] = {}
 
     # --- registration by feature areas -------------------------------------------------------
     def register_filter(self, family: str, fn: TopicFilter) -> None:
         self._filters[family] = fn
+
+    def register_validator(self, family: str, fn: SubscribeValidator) -> None:
+        self._validators[family] = fn
 
     def register_snapshot(self, family: str, fn: SnapshotProvider) -> None:
         self._snapshots[family] = fn
@@ -89,6 +107,15 @@ class RealtimeHub:
         return len(self._subscribers)
 
     async def subscribe(self, sub: Subscriber, topic: str, filt: dict[str, Any] | None = None, resume_after: int | None = None) -> None:
+        """Subscribe (replaying from `resume_after`, else sending the topic's snapshot).
+
+        Raises SubscribeError, before anything changes, when the topic's validator refuses the
+        topic or filter: a filter that cannot be applied is refused here rather than failing on
+        every message published later.
+        """
+        validate = self._validators.get(topic_family(topic))
+        if validate is not None:
+            validate(topic, filt or {})
         sub.topics[topic] = filt or {}
         if sub.id in self._subscribers:  # never index a socket that is already gone
             self._by_topic.setdefault(topic, {})[sub.id] = sub
@@ -98,13 +125,18 @@ class RealtimeHub:
             buffer = self._buffers.get(topic, deque())
             if buffer and buffer[0]["seq"] <= resume_after + 1:
                 for message in buffer:
-                    if message["seq"] > resume_after and self._matches(topic, message, sub.topics[topic]):
+                    if message["seq"] > resume_after and self._matches(sub, topic, message):
                         self._offer(sub, message)
                 return
             self._offer(sub, {"type": "resync", "topic": topic, "seq": current})
         provider = self._snapshots.get(topic_family(topic))
         if provider is not None and resume_after is None:
-            snapshot = await provider(topic)
+            try:
+                snapshot = await provider(topic)
+            except Exception:  # a provider bug: the subscription still works, the client refetches
+                logger.exception("realtime snapshot failed", extra={"event": "ws_snapshot_failed", "topic": topic})
+                self._offer(sub, {"type": "error", "topic": topic, "detail": "snapshot unavailable; load it over HTTP"})
+                return
             if snapshot is not None:
                 self._offer(sub, {"type": "snapshot", "topic": topic, "seq": current, "data": snapshot})
 
@@ -126,8 +158,7 @@ class RealtimeHub:
         audience = self._by_topic.get(topic)
         if audience:
             for sub in list(audience.values()):
-                filt = sub.topics.get(topic)
-                if filt is not None and self._matches(topic, message, filt):
+                if self._matches(sub, topic, message):
                     self._offer(sub, message)
         return seq
 
@@ -142,14 +173,21 @@ class RealtimeHub:
             self._seq[topic] = self._seq.get(topic, 0) + count
             self._buffers.pop(topic, None)
 
-    def _matches(self, topic: str, message: dict[str, Any], filt: dict[str, Any]) -> bool:
+    def _matches(self, sub: Subscriber, topic: str, message: dict[str, Any]) -> bool:
+        filt = sub.topics.get(topic)
+        if filt is None:
+            return False
         fn = self._filters.get(topic_family(topic))
         if fn is None or not filt:
             return True
         try:
             return fn(message["data"], filt)
         except Exception:  # a bad filter must not break publishing for everyone
+            # Logged once and the subscription ended: a filter failing on every message would log
+            # on every message, and on the `logs` topic each such warning is published again.
             logger.warning("realtime filter failed", extra={"event": "ws_filter_failed", "topic": topic}, exc_info=True)
+            self.unsubscribe(sub, topic)
+            self._offer(sub, {"type": "error", "field": "filter", "topic": topic, "detail": "filter failed; unsubscribed"})
             return False
 
     def _offer(self, sub: Subscriber, message: dict[str, Any]) -> None:

@@ -6,22 +6,45 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from deltaplane.core.errors import FieldError
 from deltaplane.core.services import AppServices
-from deltaplane.logs.query import build_filter, matches_filter
+from deltaplane.logs.query import LogFilter, build_filter, matches_filter
+from deltaplane.realtime.hub import SubscribeError
+
+# GET /api/logs's filter parameters (its `cursor`/`limit` page; a live tail has no pages).
+_FILTER_KEYS = frozenset({
+    "level", "min_level", "logger", "logger_contains", "event", "correlation_id", "request_id",
+    "strategy_id", "session_id", "source", "start", "end", "q",
+})  # fmt: skip
+
+
+def logs_filter(filt: dict[str, Any]) -> LogFilter:
+    """A subscriber's filter, with the names and rules of GET /api/logs (`level` may be a string
+    or a list of strings; null means not set). SubscribeError names the offending `filter.<key>`."""
+    unknown = sorted(set(filt) - _FILTER_KEYS)
+    if unknown:  # a misspelt key would otherwise silently widen the tail to every line
+        raise SubscribeError(f"filter.{unknown[0]}", f"unknown filter; allowed: {', '.join(sorted(_FILTER_KEYS))}")
+    args: dict[str, Any] = {}
+    for key, value in filt.items():
+        if key == "level" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            args[key] = value
+        elif isinstance(value, str):
+            args[key] = [value] if key == "level" else value
+        elif value is not None:
+            raise SubscribeError(f"filter.{key}", "must be a string" + (" or a list of strings" if key == "level" else ""))
+    try:
+        return build_filter(**args)
+    except FieldError as exc:
+        problem = exc.extra[0]  # type: ignore[index]  # FieldError names exactly one field
+        raise SubscribeError(f"filter.{problem['field']}", problem["message"]) from None
+
+
+def validate_logs_subscription(topic: str, filt: dict[str, Any]) -> None:
+    logs_filter(filt)
 
 
 def logs_row_matches(row: dict[str, Any], filt: dict[str, Any]) -> bool:
-    """A subscriber's filter uses the same names as GET /api/logs (level may be a list)."""
-    args = {k: v for k, v in filt.items() if k in _FILTER_KEYS}
-    if isinstance(args.get("level"), str):
-        args["level"] = [args["level"]]
-    return matches_filter(row, build_filter(**args))
-
-
-_FILTER_KEYS = {
-    "level", "min_level", "logger", "logger_contains", "event", "correlation_id", "request_id",
-    "strategy_id", "session_id", "source", "q",
-}
+    return matches_filter(row, logs_filter(filt))  # validated at subscribe: does not raise here
 
 
 class LogsTopicPublisher:
@@ -45,6 +68,7 @@ class LogsTopicPublisher:
 async def logs_topic_lifespan(services: AppServices) -> AsyncIterator[None]:
     hub = services.extras["hub"]
     hub.register_filter("logs", logs_row_matches)
+    hub.register_validator("logs", validate_logs_subscription)
     tail = services.extras.get("log_tail")
 
     publish = LogsTopicPublisher(hub)

@@ -7,14 +7,30 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from deltaplane.core.params import DB_INT_MAX
 from deltaplane.core.services import AppServices
 from deltaplane.exchange.clock import RealClock
 from deltaplane.exchange.paper import SqlPaperStateStore, paper_exchange_from_settings
 from deltaplane.exchange.protocol import Exchange
+from deltaplane.realtime.hub import SubscribeError
 from deltaplane.strategy.alerts import AlertService
 from deltaplane.strategy.engine import StrategyEngine
 
 logger = logging.getLogger("deltaplane.engine")
+
+
+def runtime_topic_id(topic: str) -> int:
+    """`runtime:{id}` -> the strategy id. SubscribeError (naming the topic) unless the id is written
+    the way the engine publishes it (`runtime:7`, not `runtime:07`) and fits a strategy's key: a
+    subscription to any other spelling would never receive an event."""
+    text = topic.partition(":")[2]
+    if not (len(text) <= 19 and text.isascii() and text.isdigit() and str(int(text)) == text and 1 <= int(text) <= DB_INT_MAX):
+        raise SubscribeError("topic", f"{topic!r}: the strategy id must be a whole number from 1 to {DB_INT_MAX}")
+    return int(text)
+
+
+def validate_runtime_subscription(topic: str, filt: dict[str, Any]) -> None:
+    runtime_topic_id(topic)
 
 
 @contextlib.asynccontextmanager
@@ -44,10 +60,11 @@ async def strategy_lifespan(services: AppServices) -> AsyncIterator[None]:
 
     async def runtime_snapshot(topic: str) -> dict[str, Any] | None:
         try:
-            return await engine.runtime(int(topic.split(":", 1)[1]))
+            return await engine.runtime(runtime_topic_id(topic))
         except (LookupError, ValueError):
             return None
 
+    hub.register_validator("runtime", validate_runtime_subscription)
     hub.register_snapshot("runtime", runtime_snapshot)
 
     async def exchange_snapshot(topic: str) -> dict[str, Any] | None:
