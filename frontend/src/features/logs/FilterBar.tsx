@@ -2,7 +2,7 @@ import { Autocomplete, Button, Chip, Collapse, Group, SegmentedControl, SimpleGr
 import { useMediaQuery } from '@mantine/hooks';
 import { IconAdjustmentsHorizontal, IconSearch, IconX } from '@tabler/icons-react';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { EMPTY_FILTERS, ID_FIELDS, LEVELS, QUICK_RANGES, type IdField, type Level, type LogFilters, type QuickRange } from './filters';
+import { customWindow, EMPTY_FILTERS, ID_FIELDS, LEVELS, QUICK_RANGES, rangeError, sameFilters, syncDraft, type IdField, type Level, type LogFilters, type QuickRange } from './filters';
 import { LEVEL_COLORS } from './LogRow';
 
 const ID_PLACEHOLDERS: Record<IdField, string> = {
@@ -37,18 +37,36 @@ export interface FilterBarProps {
 
 /**
  * Text filters are edited as a draft and applied with Enter (or Apply); level chips and quick
- * ranges apply at once. The parent remounts this bar (key) whenever the applied filters change.
+ * ranges apply at once. The bar stays mounted (focus and unapplied input survive an apply): when
+ * the applied filters change, what changed is copied into the draft.
+ *
+ * A custom range is only a draft until applied: a chip or a text Apply keeps the range that is
+ * active, and an Apply while Custom is open applies From/To.
  */
 export function FilterBar({ applied, onApply, loggers, events }: FilterBarProps) {
   const [draft, setDraft] = useState<LogFilters>(applied);
   const [custom, setCustom] = useState(!applied.range && Boolean(applied.start || applied.end));
+  const [prevApplied, setPrevApplied] = useState(applied);
+  if (!sameFilters(prevApplied, applied)) {
+    // adjust state while rendering (React's pattern for syncing from props)
+    setPrevApplied(applied);
+    setDraft((d) => syncDraft(d, prevApplied, applied));
+    const rangeChanged = prevApplied.range !== applied.range || prevApplied.start !== applied.start || prevApplied.end !== applied.end;
+    if (rangeChanged) setCustom(!applied.range && Boolean(applied.start || applied.end));
+  }
   const set = <K extends keyof LogFilters>(key: K, value: LogFilters[K]) => setDraft((d) => ({ ...d, [key]: value }));
+
+  const customError = custom ? rangeError(draft.start, draft.end) : null;
+  /** The time range an apply sends: the custom draft when Custom is open, else the active one. */
+  const rangeFields = (withCustom: boolean): Pick<LogFilters, 'range' | 'start' | 'end'> =>
+    withCustom && custom ? { range: null, start: draft.start, end: draft.end } : { range: applied.range, start: applied.start, end: applied.end };
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    onApply(draft);
+    if (customError) return;
+    onApply({ ...draft, ...rangeFields(true) });
   };
-  const rangeValue = draft.range ?? (custom ? 'custom' : 'all');
+  const rangeValue = custom ? 'custom' : (applied.range ?? 'all');
   const phone = useMediaQuery('(max-width: 48em)') ?? false;
   const activeMore = (['logger', 'event', 'correlation_id', 'request_id', 'strategy_id', 'session_id', 'start', 'end'] as const).filter((k) => applied[k]).length;
   const [moreOpen, setMoreOpen] = useState(activeMore > 0);
@@ -110,9 +128,11 @@ export function FilterBar({ applied, onApply, loggers, events }: FilterBarProps)
               <TextInput
                 size="xs"
                 type="datetime-local"
-                aria-label="To (local time)"
+                aria-label="To (local time, empty = now)"
+                title="Empty: up to now (open-ended)"
                 value={isoToLocalInput(draft.end)}
                 onChange={(e) => set('end', localInputToIso(e.currentTarget.value))}
+                error={customError}
                 data-testid="filter-end"
               />
             </>
@@ -121,7 +141,7 @@ export function FilterBar({ applied, onApply, loggers, events }: FilterBarProps)
   );
   const actionButtons = (
           <Group gap="xs" wrap="nowrap">
-            <Button size="xs" type="submit" data-testid="filters-apply" flex={1}>
+            <Button size="xs" type="submit" data-testid="filters-apply" flex={1} disabled={Boolean(customError)}>
               Apply
             </Button>
             <Button
@@ -130,6 +150,7 @@ export function FilterBar({ applied, onApply, loggers, events }: FilterBarProps)
               leftSection={<IconX size={14} />}
               onClick={() => {
                 setCustom(false);
+                setDraft(EMPTY_FILTERS);
                 onApply(EMPTY_FILTERS);
               }}
               data-testid="filters-clear"
@@ -146,7 +167,7 @@ export function FilterBar({ applied, onApply, loggers, events }: FilterBarProps)
           <Chip.Group
             multiple
             value={draft.levels}
-            onChange={(v) => onApply({ ...draft, levels: LEVELS.filter((l) => v.includes(l)) })}
+            onChange={(v) => onApply({ ...draft, ...rangeFields(false), levels: LEVELS.filter((l) => v.includes(l)) })}
           >
             <Group gap={6} wrap="wrap" role="group" aria-label="Levels">
               {LEVELS.map((l: Level) => (
@@ -163,8 +184,10 @@ export function FilterBar({ applied, onApply, loggers, events }: FilterBarProps)
             data={[...Object.keys(QUICK_RANGES), 'all', 'custom'].map((v) => ({ value: v, label: v === 'all' ? 'All' : v === 'custom' ? 'Custom' : v }))}
             onChange={(v) => {
               if (v === 'custom') {
+                // open the From/To fields on the window on screen; nothing changes until Apply
                 setCustom(true);
-                setDraft((d) => ({ ...d, range: null }));
+                setMoreOpen(true);
+                setDraft((d) => ({ ...d, ...customWindow(applied) }));
                 return;
               }
               setCustom(false);

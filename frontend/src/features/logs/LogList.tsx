@@ -1,7 +1,7 @@
 import { Button, Loader } from '@mantine/core';
 import { IconArrowUp } from '@tabler/icons-react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useImperativeHandle, useRef, useState, type KeyboardEvent, type Ref } from 'react';
+import { useCallback, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type KeyboardEvent, type Ref } from 'react';
 import type { LogEntry } from './api';
 import type { IdField } from './filters';
 import { newLinesLabel, TOP_THRESHOLD_PX } from './liveTail';
@@ -19,6 +19,10 @@ export interface LogListProps {
   fetchNextPage: () => void;
   onPivot: (field: IdField, value: string) => void;
   onAtTopChange: (atTop: boolean) => void;
+  /** A row was selected or expanded: the live tail should hold the list still. */
+  onHold?: () => void;
+  /** The selection was let go (Escape on a collapsed row). */
+  onRelease?: () => void;
   pendingCount: number;
   onJumpToTop: () => void;
   handle?: Ref<LogListHandle>;
@@ -32,8 +36,10 @@ const LOAD_AHEAD = 40;
  * (the next page loads as the end nears), keyboard driven (↑/↓/PgUp/PgDn/Home/End move, Enter
  * or Space expands).
  */
-export function LogList({ rows, hasNextPage, isFetchingNextPage, fetchNextPage, onPivot, onAtTopChange, pendingCount, onJumpToTop, handle }: LogListProps) {
+export function LogList({ rows, hasNextPage, isFetchingNextPage, fetchNextPage, onPivot, onAtTopChange, onHold, onRelease, pendingCount, onJumpToTop, handle }: LogListProps) {
   const parentRef = useRef<HTMLDivElement>(null);
+  const wrapRef = useRef<HTMLDivElement>(null);
+  useFillHeight(wrapRef);
   const [expanded, setExpanded] = useState<ReadonlySet<number>>(() => new Set());
   const [activeId, setActiveId] = useState<number | null>(null);
   const count = rows.length + (hasNextPage ? 1 : 0);
@@ -47,13 +53,27 @@ export function LogList({ rows, hasNextPage, isFetchingNextPage, fetchNextPage, 
     getItemKey: (i) => rows[i]?.id ?? 'more',
   });
   const items = virtualizer.getVirtualItems();
+  const atTopRef = useRef(true);
+  // At the top, rows prepended above (live lines, "N new lines") must not push the scroll position
+  // down when they are measured (phone rows are ~100px against a 33px estimate): stay at 0.
+  virtualizer.shouldAdjustScrollPositionOnItemSizeChange = atTopRef.current ? () => false : undefined;
 
-  useImperativeHandle(handle, () => ({
-    scrollToTop: () => {
-      if (parentRef.current) parentRef.current.scrollTop = 0;
-      virtualizer.scrollToOffset(0);
-    },
-  }));
+  const jumpRequested = useRef(false);
+  const goTop = useCallback(() => {
+    atTopRef.current = true;
+    jumpRequested.current = true;
+    if (parentRef.current) parentRef.current.scrollTop = 0;
+    virtualizer.scrollToOffset(0);
+  }, [virtualizer]);
+  // after the flushed rows have rendered (and been measured), make sure we are really at the top
+  useLayoutEffect(() => {
+    if (!jumpRequested.current) return;
+    jumpRequested.current = false;
+    if (parentRef.current) parentRef.current.scrollTop = 0;
+    virtualizer.scrollToOffset(0);
+  });
+
+  useImperativeHandle(handle, () => ({ scrollToTop: goTop }), [goTop]);
 
   // infinite scroll: fetch the next page when the last rendered row nears the end
   const lastIndex = items.length ? items[items.length - 1]!.index : -1;
@@ -61,7 +81,6 @@ export function LogList({ rows, hasNextPage, isFetchingNextPage, fetchNextPage, 
     if (hasNextPage && !isFetchingNextPage && lastIndex >= rows.length - LOAD_AHEAD) fetchNextPage();
   }, [lastIndex, rows.length, hasNextPage, isFetchingNextPage, fetchNextPage]);
 
-  const atTopRef = useRef(true);
   const onScroll = () => {
     const el = parentRef.current;
     if (!el) return;
@@ -73,6 +92,7 @@ export function LogList({ rows, hasNextPage, isFetchingNextPage, fetchNextPage, 
   };
 
   const toggle = useCallback((id: number) => {
+    onHold?.();
     setActiveId(id);
     setExpanded((prev) => {
       const next = new Set(prev);
@@ -80,7 +100,7 @@ export function LogList({ rows, hasNextPage, isFetchingNextPage, fetchNextPage, 
       else next.add(id);
       return next;
     });
-  }, []);
+  }, [onHold]);
 
   const activeIndex = activeId === null ? -1 : rows.findIndex((r) => r.id === activeId);
 
@@ -115,19 +135,31 @@ export function LogList({ rows, hasNextPage, isFetchingNextPage, fetchNextPage, 
         }
         return;
       case 'Escape':
-        if (activeIndex >= 0 && expanded.has(rows[activeIndex]!.id)) toggle(rows[activeIndex]!.id);
+        if (activeIndex < 0) return;
+        if (expanded.has(rows[activeIndex]!.id)) {
+          setExpanded((prev) => {
+            const next = new Set(prev);
+            next.delete(rows[activeIndex]!.id);
+            return next;
+          });
+        } else {
+          // a second Escape lets go of the row: the live tail resumes
+          setActiveId(null);
+          onRelease?.();
+        }
         return;
       default:
         return;
     }
     e.preventDefault();
+    onHold?.();
     setActiveId(rows[next]!.id);
     virtualizer.scrollToIndex(next, { align: 'auto' });
   };
 
   const activeRow = activeIndex >= 0 ? rows[activeIndex] : undefined;
   return (
-    <div className={classes.listWrap}>
+    <div className={classes.listWrap} ref={wrapRef}>
       {pendingCount > 0 && (
         <Button
           className={classes.newLines}
@@ -135,9 +167,8 @@ export function LogList({ rows, hasNextPage, isFetchingNextPage, fetchNextPage, 
           radius="xl"
           leftSection={<IconArrowUp size={14} />}
           onClick={() => {
+            goTop();
             onJumpToTop();
-            atTopRef.current = true;
-            if (parentRef.current) parentRef.current.scrollTop = 0;
           }}
           data-testid="new-lines"
           aria-live="polite"
@@ -182,3 +213,39 @@ export function LogList({ rows, hasNextPage, isFetchingNextPage, fetchNextPage, 
     </div>
   );
 }
+
+/**
+ * Size the list to the room left below its top edge, so the page itself does not scroll as well
+ * (two nested scrollbars). Follows window resizes and anything above changing height (summary
+ * folding, filters wrapping). Sets `--logs-fill` on the wrapper; phones use the CSS height.
+ */
+function useFillHeight(ref: { current: HTMLElement | null }) {
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || typeof window === 'undefined') return undefined;
+    let frame = 0;
+    const measure = () => {
+      frame = 0;
+      const rect = el.getBoundingClientRect();
+      const top = rect.top + window.scrollY;
+      // whatever the page puts below the list (the shell's bottom padding)
+      const below = Math.max(0, document.documentElement.scrollHeight - (rect.bottom + window.scrollY));
+      const px = Math.max(MIN_LIST_PX, Math.floor(window.innerHeight - top - Math.min(below, 48)));
+      el.style.setProperty('--logs-fill', `${px}px`);
+    };
+    const schedule = () => {
+      if (!frame) frame = requestAnimationFrame(measure);
+    };
+    measure();
+    window.addEventListener('resize', schedule);
+    const ro = new ResizeObserver(schedule);
+    ro.observe(document.body);
+    return () => {
+      window.removeEventListener('resize', schedule);
+      ro.disconnect();
+      if (frame) cancelAnimationFrame(frame);
+    };
+  }, [ref]);
+}
+
+const MIN_LIST_PX = 320;

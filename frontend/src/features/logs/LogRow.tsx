@@ -1,9 +1,11 @@
-import { Badge } from '@mantine/core';
-import { memo, type MouseEvent } from 'react';
-import { formatTimestamp, utcTitle } from '../../app/format';
+import { ActionIcon, Badge, Tooltip } from '@mantine/core';
+import { IconCheck, IconCopy, IconFilter } from '@tabler/icons-react';
+import { memo, useEffect, useState, type MouseEvent } from 'react';
 import type { LogEntry } from './api';
+import { copyText } from './clipboard';
 import { displayLevel, ID_FIELDS, type IdField, type Level } from './filters';
 import classes from './logs.module.css';
+import { formatLogTime, formatLogTimeShort, logTimeTitle } from './time';
 
 export const LEVEL_COLORS: Record<Level, string> = {
   DEBUG: 'gray',
@@ -58,6 +60,41 @@ export function IdLink({ field, value, onPivot, full = false }: { field: IdField
   );
 }
 
+/** A small "copy" icon button that says "Copied" for a moment (or "Copy failed"). */
+export function CopyValue({ value, label, testId }: { value: string; label: string; testId?: string }) {
+  const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
+  useEffect(() => {
+    if (state === 'idle') return undefined;
+    const t = setTimeout(() => setState('idle'), 1500);
+    return () => clearTimeout(t);
+  }, [state]);
+  const tip = state === 'copied' ? 'Copied' : state === 'failed' ? 'Copy failed: select the text instead' : `Copy ${label}`;
+  return (
+    <Tooltip label={tip} opened={state !== 'idle' ? true : undefined} withinPortal>
+      <ActionIcon
+        size="xs"
+        variant="subtle"
+        color={state === 'copied' ? 'teal' : state === 'failed' ? 'red' : 'gray'}
+        aria-label={state === 'copied' ? `Copied ${label}` : `Copy ${label}`}
+        data-testid={testId}
+        onClick={(e: MouseEvent) => {
+          e.stopPropagation();
+          void copyText(value).then((ok) => setState(ok ? 'copied' : 'failed'));
+        }}
+      >
+        {state === 'copied' ? <IconCheck size={12} /> : <IconCopy size={12} />}
+      </ActionIcon>
+    </Tooltip>
+  );
+}
+
+/** Whether an expanded row has a payload worth showing (an empty `{}` is not). */
+export function hasPayload(payload: unknown): boolean {
+  if (payload === null || payload === undefined || payload === '') return false;
+  if (typeof payload === 'object' && !Array.isArray(payload) && Object.keys(payload as object).length === 0) return false;
+  return true;
+}
+
 function prettyPayload(payload: unknown): string {
   if (payload === null || payload === undefined) return '—';
   if (typeof payload === 'string') return payload;
@@ -99,8 +136,8 @@ export const LogRow = memo(function LogRow({ row, expanded, active, onToggle, on
     >
       <div className={classes.line}>
         <LevelBadge level={row.level} />
-        <time className={classes.time} dateTime={row.timestamp} title={utcTitle(row.timestamp)}>
-          {formatTimestamp(row.timestamp)}
+        <time className={classes.time} dateTime={row.timestamp} title={logTimeTitle(row.timestamp)}>
+          {formatLogTimeShort(row.timestamp)}
         </time>
         <span className={classes.logger} title={row.logger}>
           {row.logger}
@@ -126,6 +163,8 @@ export const LogRow = memo(function LogRow({ row, expanded, active, onToggle, on
           <dl className={classes.fields}>
             <dt>time (UTC)</dt>
             <dd>{row.timestamp}</dd>
+            <dt>time (local)</dt>
+            <dd>{formatLogTime(row.timestamp)}</dd>
             <dt>level</dt>
             <dd>{row.level}</dd>
             <dt>logger</dt>
@@ -138,23 +177,51 @@ export const LogRow = memo(function LogRow({ row, expanded, active, onToggle, on
               <FieldLink key={f} field={f} value={String(row[f])} onPivot={onPivot} />
             ))}
             <dt>message</dt>
-            <dd>{row.message}</dd>
+            <dd>
+              {row.message} <CopyValue value={row.message} label="message" testId="copy-message" />
+            </dd>
           </dl>
-          <pre className={classes.json} data-testid="log-payload">
-            {prettyPayload(row.payload)}
-          </pre>
+          {hasPayload(row.payload) && (
+            <div className={classes.payloadWrap}>
+              <pre className={classes.json} data-testid="log-payload">
+                {prettyPayload(row.payload)}
+              </pre>
+              <span className={classes.payloadCopy}>
+                <CopyValue value={prettyPayload(row.payload)} label="payload" testId="copy-payload" />
+              </span>
+            </div>
+          )}
         </div>
       )}
     </div>
   );
 });
 
+/** An ID in the expanded row: selectable text, a copy button, and the pivot as its own control. */
 function FieldLink({ field, value, onPivot }: { field: IdField; value: string; onPivot: (f: IdField, v: string) => void }) {
   return (
     <>
       <dt>{field}</dt>
-      <dd>
-        <IdLink field={field} value={value} onPivot={onPivot} full />
+      <dd className={classes.idField}>
+        <span className={classes.idValue} data-testid={`id-value-${field}`}>
+          {value}
+        </span>
+        <CopyValue value={value} label={ID_TITLES[field]} testId={`copy-${field}`} />
+        <Tooltip label={`Show only lines with this ${ID_TITLES[field]}`} withinPortal>
+          <ActionIcon
+            size="xs"
+            variant="subtle"
+            aria-label={`Filter by ${ID_TITLES[field]} ${value}`}
+            data-testid={`pivot-${field}`}
+            data-value={value}
+            onClick={(e: MouseEvent) => {
+              e.stopPropagation();
+              onPivot(field, value);
+            }}
+          >
+            <IconFilter size={12} />
+          </ActionIcon>
+        </Tooltip>
       </dd>
     </>
   );

@@ -1,4 +1,5 @@
-import { Badge, Card, Group, SimpleGrid, Stack, Text, UnstyledButton } from '@mantine/core';
+import { Alert, Badge, Card, Group, SimpleGrid, Stack, Text, Tooltip, UnstyledButton } from '@mantine/core';
+import { IconAlertTriangle } from '@tabler/icons-react';
 import { Timestamp } from '../../app/Timestamp';
 import type { LogEntry, LogSummary } from './api';
 import { displayLevel, LEVELS, type IdField, type Level } from './filters';
@@ -7,6 +8,10 @@ import { formatBytes } from '../../app/download';
 
 export interface SummaryCardsProps {
   summary: LogSummary | undefined;
+  /** When the summary shown was fetched (ms); 0 = never. */
+  updatedAt?: number;
+  /** Set when the last refresh failed: the cards say they are not current. */
+  problem?: string | null;
   onLevel: (level: Level) => void;
   onLogger: (logger: string) => void;
   onEvent: (event: string) => void;
@@ -25,18 +30,30 @@ function TopList({ title, items, onPick, testId }: { title: string; items: { nam
         </Text>
       ) : (
         <Stack gap={2}>
-          {items.slice(0, 5).map((it) => (
-            <UnstyledButton key={it.name} onClick={() => onPick(it.name)} title={`Filter by ${it.name}`}>
+          {items.slice(0, 5).map((it) => {
+            const line = (
               <Group justify="space-between" wrap="nowrap" gap="xs">
-                <Text size="xs" ff="monospace" truncate="end">
-                  {it.name}
+                <Text size="xs" ff="monospace" truncate="end" fs={it.name ? undefined : 'italic'} c={it.name ? undefined : 'dimmed'}>
+                  {it.name || '(none)'}
                 </Text>
                 <Text size="xs" c="dimmed" style={{ fontVariantNumeric: 'tabular-nums' }}>
                   {it.count.toLocaleString()}
                 </Text>
               </Group>
-            </UnstyledButton>
-          ))}
+            );
+            // Plain-text (RAW) lines have no logger/event, and the API cannot filter on "empty".
+            return it.name ? (
+              <UnstyledButton key={it.name} onClick={() => onPick(it.name)} title={`Filter by ${it.name}`}>
+                {line}
+              </UnstyledButton>
+            ) : (
+              <Tooltip key="(none)" label="Lines without a name (plain-text lines) cannot be filtered here; try the RAW level" withinPortal>
+                <div data-testid={`${testId}-none`} tabIndex={0} aria-label={`(none): ${it.count} lines without a name; not filterable`}>
+                  {line}
+                </div>
+              </Tooltip>
+            );
+          })}
         </Stack>
       )}
     </Card>
@@ -77,22 +94,34 @@ function Latest({ label, entry, onPivot, testId }: { label: string; entry: LogEn
   );
 }
 
-export function SummaryCards({ summary, onLevel, onLogger, onEvent, onPivot }: SummaryCardsProps) {
+export function SummaryCards({ summary, updatedAt = 0, problem = null, onLevel, onLogger, onEvent, onPivot }: SummaryCardsProps) {
   const counts: Partial<Record<Level, number>> = {};
   for (const [k, v] of Object.entries(summary?.counts_by_level ?? {})) {
     const lv = displayLevel(k);
     counts[lv] = (counts[lv] ?? 0) + v;
   }
   const ing = summary?.ingestion;
+  const stale = Boolean(problem);
+  const unknown = problem ? 'unavailable' : '…';
+  const asOf = updatedAt ? new Date(updatedAt).toLocaleTimeString() : null;
   return (
-    <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }} spacing="sm" data-testid="logs-summary">
+    <Stack gap={6} data-testid="logs-summary-wrap">
+      {problem && (
+        <Alert color="yellow" variant="light" icon={<IconAlertTriangle size={16} />} py={4} data-testid="summary-stale" role="status">
+          <Text size="xs">
+            {summary ? `Summary not updated${asOf ? ` since ${asOf}` : ''}: ` : 'Summary unavailable: '}
+            {problem}
+          </Text>
+        </Alert>
+      )}
+    <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }} spacing="sm" data-testid="logs-summary" data-stale={stale} style={stale ? { opacity: 0.6 } : undefined}>
       <Card withBorder padding="sm" data-testid="summary-levels">
         <Group justify="space-between" mb={6}>
           <Text size="xs" c="dimmed" fw={600} tt="uppercase">
             Lines by level
           </Text>
           <Text size="xs" fw={600} style={{ fontVariantNumeric: 'tabular-nums' }} data-testid="summary-total">
-            {summary ? summary.total.toLocaleString() : '…'} total
+            {summary ? summary.total.toLocaleString() : unknown} total
           </Text>
         </Group>
         <Group gap={6}>
@@ -106,8 +135,10 @@ export function SummaryCards({ summary, onLevel, onLogger, onEvent, onPivot }: S
         </Group>
         <Text size="xs" c="dimmed" mt={8} data-testid="summary-ingestion">
           {!ing
-            ? 'Ingestion: …'
-            : !ing.enabled
+            ? `Ingestion: ${unknown}`
+            : stale
+              ? 'Ingestion: status unknown (summary not updated)'
+              : !ing.enabled
               ? 'Ingestion: off'
               : `Ingestion ${ing.running ? 'running' : 'stopped'} · lag ${formatBytes(ing.lag_bytes)} / ${ing.lag_seconds.toFixed(1)} s · ${ing.lines_per_second.toFixed(1)} lines/s`}
         </Text>
@@ -126,5 +157,6 @@ export function SummaryCards({ summary, onLevel, onLogger, onEvent, onPivot }: S
         </Stack>
       </Card>
     </SimpleGrid>
+    </Stack>
   );
 }

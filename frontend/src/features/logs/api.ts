@@ -4,6 +4,7 @@ import { asApiError } from '../../api/errors';
 import { csvFromStreamResult, type CsvFile } from '../../app/download';
 import type { components } from '../../api/schema';
 import { toApiQuery, type LogFilters, type LogsQuery } from './filters';
+import { ERROR_RETRY_MS, retryWhileFailing } from './loadError';
 
 export type LogEntry = components['schemas']['LogEntry'];
 export type LogSummary = components['schemas']['LogSummary'];
@@ -20,6 +21,12 @@ type StampedPage = LogPage & { now: number };
 
 export const logsKey = (filters: LogFilters) => ['logs', 'list', filters] as const;
 
+/** One page straight from the API (the live tail's gap fill; not cached). */
+export async function fetchLogPage(filters: LogFilters, cursor: string | null, signal?: AbortSignal): Promise<LogPage> {
+  const query = { ...toApiQuery(filters), limit: PAGE_SIZE, ...(cursor ? { cursor } : {}) };
+  return unwrap(api.GET('/api/logs', { params: { query }, signal }));
+}
+
 export function useLogPages(filters: LogFilters) {
   return useInfiniteQuery({
     queryKey: logsKey(filters),
@@ -33,6 +40,9 @@ export function useLogPages(filters: LogFilters) {
     getNextPageParam: (last: StampedPage): PageParam | undefined => (last.next_cursor ? { cursor: last.next_cursor, now: last.now } : undefined),
     staleTime: Infinity, // the live tail brings new rows; Refresh starts over
     gcTime: 60_000,
+    // a failed load (server down, network gone) keeps trying on its own; the page says so
+    refetchInterval: (query) => retryWhileFailing(query.state),
+    refetchIntervalInBackground: false,
   });
 }
 
@@ -41,7 +51,9 @@ export function useLogSummary(filters: LogFilters) {
     queryKey: ['logs', 'summary', filters],
     queryFn: ({ signal }) => unwrap(api.GET('/api/logs/summary', { params: { query: toApiQuery(filters) }, signal })),
     placeholderData: keepPreviousData,
-    refetchInterval: 15_000,
+    // the cards show their own "not updated" marker: no toast every 15 s while the server is down
+    refetchInterval: (query) => (query.state.status === 'error' ? ERROR_RETRY_MS : 15_000),
+    meta: { silent: true },
   });
 }
 

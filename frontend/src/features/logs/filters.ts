@@ -158,3 +158,42 @@ export function toLiveFilter(f: LogFilters, now: number = Date.now()): Record<st
   void _e;
   return rest;
 }
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((v, i) => v === b[i]) : a === b;
+}
+
+/**
+ * The applied filters changed (Apply, a chip, a pivot, Back/Forward): copy what changed into the
+ * draft and keep the user's unapplied edits in the other fields.
+ */
+export function syncDraft(draft: LogFilters, prev: LogFilters, next: LogFilters): LogFilters {
+  let out = draft;
+  for (const key of Object.keys(next) as (keyof LogFilters)[]) {
+    if (!sameValue(prev[key], next[key]) && !sameValue(out[key], next[key])) out = { ...out, [key]: next[key] };
+  }
+  return out;
+}
+
+/** Whether two filter sets mean the same view. */
+export function sameFilters(a: LogFilters, b: LogFilters): boolean {
+  return filtersToSearch(a).toString() === filtersToSearch(b).toString();
+}
+
+/** Inline message for a custom range whose To is before its From (null when fine). */
+export function rangeError(start: string, end: string): string | null {
+  if (!start || !end) return null;
+  const s = new Date(start).getTime();
+  const e = new Date(end).getTime();
+  if (Number.isNaN(s) || Number.isNaN(e)) return null;
+  return e < s ? 'To must not be before From' : null;
+}
+
+/**
+ * What the Custom From/To fields start with: the window on screen. A quick range is "the last
+ * 1h up to now" → From = now − 1h and To left empty (open-ended, so live tail keeps working).
+ */
+export function customWindow(f: LogFilters, now: number = Date.now()): { start: string; end: string } {
+  if (f.range) return { start: new Date(now - QUICK_RANGES[f.range]).toISOString(), end: '' };
+  return { start: f.start, end: f.end };
+}
