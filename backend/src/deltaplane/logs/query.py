@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -264,11 +265,18 @@ def _as_datetime(value: Any) -> datetime | None:
     return parse_timestamp(value)
 
 
+def _search_tokens(text: str) -> set[str]:
+    """The words of `text` as the FTS5 `unicode61` tokenizer indexes them: runs of letters and
+    digits, case-folded, with diacritics removed ("Café_crème" -> {"cafe", "creme"})."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
+    return set(_WORD.findall(folded))
+
+
 def matches_filter(row: dict[str, Any], f: LogFilter) -> bool:
     """The query's filter applied to one row in memory (the WebSocket live tail).
 
-    `q` is approximated: every word token must occur (case-insensitively) in the message or
-    the payload text.
+    `q` matches whole words, as the FTS index does: every word of `q` must be a word of the
+    message or the payload (a substring match showed live lines that a refresh then dropped).
     """
     if f.levels and normalise_level(row.get("level")) not in f.levels:
         return False
@@ -286,10 +294,10 @@ def matches_filter(row: dict[str, Any], f: LogFilter) -> bool:
         payload = row.get("payload")
         if not isinstance(payload, str):
             payload = msgspec.json.encode(payload).decode() if payload is not None else ""
-        haystack = f"{row.get('message') or ''} {payload}".lower()
         tokens = _WORD.findall(f.q)[:_MAX_TOKENS]
         if tokens:
-            if not all(tok.lower() in haystack for tok in tokens):
+            words = _search_tokens(f"{row.get('message') or ''} {payload}")
+            if not _search_tokens(" ".join(tokens)) <= words:
                 return False
         elif f.q.lower() not in str(row.get("message") or "").lower():
             return False

@@ -72,10 +72,10 @@ export function FilterBar({ applied, onApply, loggers, events }: FilterBarProps)
   const [moreOpen, setMoreOpen] = useState(activeMore > 0);
 
   const searchInput = (
-          <TextInput
+    <TextInput
       size="xs"
       aria-label="Search text"
-      placeholder="Search message and payload"
+      placeholder="Whole words in message or payload"
       leftSection={<IconSearch size={14} />}
       value={draft.q}
       onChange={(e) => set('q', e.currentTarget.value)}
@@ -84,59 +84,59 @@ export function FilterBar({ applied, onApply, loggers, events }: FilterBarProps)
   );
   const moreInputs: ReactNode = (
     <>
-          <Autocomplete
+      <Autocomplete
+        size="xs"
+        aria-label="Logger"
+        placeholder="Logger (contains)"
+        data={loggers}
+        value={draft.logger}
+        onChange={(v) => set('logger', v)}
+        comboboxProps={{ withinPortal: true }}
+        data-testid="filter-logger"
+      />
+      <Autocomplete
+        size="xs"
+        aria-label="Event"
+        placeholder="Event"
+        data={events}
+        value={draft.event}
+        onChange={(v) => set('event', v)}
+        data-testid="filter-event"
+      />
+      {ID_FIELDS.map((f) => (
+        <TextInput
+          key={f}
+          size="xs"
+          aria-label={ID_PLACEHOLDERS[f]}
+          placeholder={ID_PLACEHOLDERS[f]}
+          value={draft[f]}
+          onChange={(e) => set(f, e.currentTarget.value)}
+          data-testid={`filter-${f}`}
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
+        />
+      ))}
+      {custom && (
+        <>
+          <TextInput
             size="xs"
-            aria-label="Logger"
-            placeholder="Logger (contains)"
-            data={loggers}
-            value={draft.logger}
-            onChange={(v) => set('logger', v)}
-            comboboxProps={{ withinPortal: true }}
-            data-testid="filter-logger"
+            type="datetime-local"
+            aria-label="From (local time)"
+            value={isoToLocalInput(draft.start)}
+            onChange={(e) => set('start', localInputToIso(e.currentTarget.value))}
+            data-testid="filter-start"
           />
-          <Autocomplete
+          <TextInput
             size="xs"
-            aria-label="Event"
-            placeholder="Event"
-            data={events}
-            value={draft.event}
-            onChange={(v) => set('event', v)}
-            data-testid="filter-event"
+            type="datetime-local"
+            aria-label="To (local time, empty = now)"
+            title="Empty: up to now (open-ended)"
+            value={isoToLocalInput(draft.end)}
+            onChange={(e) => set('end', localInputToIso(e.currentTarget.value))}
+            error={customError}
+            data-testid="filter-end"
           />
-          {ID_FIELDS.map((f) => (
-            <TextInput
-              key={f}
-              size="xs"
-              aria-label={ID_PLACEHOLDERS[f]}
-              placeholder={ID_PLACEHOLDERS[f]}
-              value={draft[f]}
-              onChange={(e) => set(f, e.currentTarget.value)}
-              data-testid={`filter-${f}`}
-              styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)' } }}
-            />
-          ))}
-          {custom && (
-            <>
-              <TextInput
-                size="xs"
-                type="datetime-local"
-                aria-label="From (local time)"
-                value={isoToLocalInput(draft.start)}
-                onChange={(e) => set('start', localInputToIso(e.currentTarget.value))}
-                data-testid="filter-start"
-              />
-              <TextInput
-                size="xs"
-                type="datetime-local"
-                aria-label="To (local time, empty = now)"
-                title="Empty: up to now (open-ended)"
-                value={isoToLocalInput(draft.end)}
-                onChange={(e) => set('end', localInputToIso(e.currentTarget.value))}
-                error={customError}
-                data-testid="filter-end"
-              />
-            </>
-          )}
+        </>
+      )}
     </>
   );
   const actionButtons = (
