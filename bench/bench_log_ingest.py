@@ -38,6 +38,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend" / "src"))
 
@@ -91,25 +92,39 @@ async def ingest(log: Path, db_url: str, batch_size: int) -> tuple[int, float]:
     return total, elapsed
 
 
-def sqlite_floor(values: list[tuple], tmp: Path, batch_size: int, *, indexes: bool = True, fts: bool = True) -> tuple[float, float]:
-    """(wall, CPU) seconds per row SQLite itself spends storing `values` (table, + the eight
-    indexes, + FTS5), with no Python per row: rows are staged in an attached in-memory table
-    first (not timed). CPU close to wall means the disk is not what limits it."""
-    from deltaplane.logs.store import _FTS_SQL, COLUMNS, SqliteLogWriter
+def staged_writer(values: list[tuple], db: Path, *, indexes: bool, fts: bool) -> tuple[Any, list[str]]:
+    """A migrated database with the tailer's connection settings (WAL, cache, ...), without the
+    eight indexes or the FTS index when asked, and `values` staged in an attached in-memory table
+    `staging.rows` (not timed). Returns the writer and the dropped indexes' CREATE statements."""
+    from deltaplane.logs.store import COLUMNS, SqliteLogWriter
 
-    db = tmp / f"floor-{batch_size}-{indexes}-{fts}.db"
     upgrade_database(f"sqlite+aiosqlite:///{db}")
-    writer = SqliteLogWriter(str(db))  # the tailer's connection settings (WAL, cache, ...)
+    writer = SqliteLogWriter(str(db))
     conn = writer.conn
     if not fts:
         drop_fts(conn)
+    dropped: list[str] = []
     if not indexes:
-        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'backend_logs'").fetchall():
+        found = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'backend_logs' AND sql IS NOT NULL"
+        for name, sql in conn.execute(found).fetchall():
             conn.execute(f"DROP INDEX {name}")
+            dropped.append(sql)
     cols = ", ".join(COLUMNS)
     conn.execute("ATTACH ':memory:' AS staging")
     conn.execute(f"CREATE TABLE staging.rows (id INTEGER PRIMARY KEY, {cols})")
     conn.executemany(f"INSERT INTO staging.rows ({cols}) VALUES ({', '.join('?' * len(COLUMNS))})", values)
+    return writer, dropped
+
+
+def sqlite_floor(values: list[tuple], tmp: Path, batch_size: int, *, indexes: bool = True, fts: bool = True) -> tuple[float, float]:
+    """(wall, CPU) seconds per row SQLite itself spends storing `values` (table, + the eight
+    indexes, + FTS5), with no Python per row: rows are staged in an attached in-memory table
+    first (not timed). CPU close to wall means the disk is not what limits it."""
+    from deltaplane.logs.store import _FTS_SQL, COLUMNS
+
+    writer, _ = staged_writer(values, tmp / f"floor-{batch_size}-{indexes}-{fts}.db", indexes=indexes, fts=fts)
+    conn = writer.conn
+    cols = ", ".join(COLUMNS)
     t0, c0 = time.perf_counter(), time.process_time()
     for first in range(1, len(values) + 1, batch_size):
         last = min(first + batch_size - 1, len(values))
@@ -131,21 +146,11 @@ def sqlite_floor(values: list[tuple], tmp: Path, batch_size: int, *, indexes: bo
 def bulk_build_floor(values: list[tuple], tmp: Path) -> float:
     """Seconds of CPU per row to store `values` in the migrated table without its indexes, then
     build the eight indexes and the FTS index in one go (no Python per row: staged first)."""
-    from deltaplane.logs.store import COLUMNS, SqliteLogWriter
+    from deltaplane.logs.store import COLUMNS
 
-    db = tmp / "bulk.db"
-    upgrade_database(f"sqlite+aiosqlite:///{db}")
-    writer = SqliteLogWriter(str(db))
+    writer, index_sql = staged_writer(values, tmp / "bulk.db", indexes=False, fts=True)
     conn = writer.conn
-    index_sql = [sql for (name, sql) in conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'backend_logs' AND sql IS NOT NULL"
-    ).fetchall()]
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'backend_logs' AND sql IS NOT NULL").fetchall():
-        conn.execute(f"DROP INDEX {name}")
     cols = ", ".join(COLUMNS)
-    conn.execute("ATTACH ':memory:' AS staging")
-    conn.execute(f"CREATE TABLE staging.rows (id INTEGER PRIMARY KEY, {cols})")
-    conn.executemany(f"INSERT INTO staging.rows ({cols}) VALUES ({', '.join('?' * len(COLUMNS))})", values)
     c0 = time.process_time()
     conn.execute("BEGIN IMMEDIATE")
     conn.execute(f"INSERT INTO main.backend_logs (id, {cols}) SELECT id, {cols} FROM staging.rows")

@@ -30,6 +30,14 @@ const ID_TITLES: Record<IdField, string> = {
   session_id: 'session ID',
 };
 
+/** A click that pivots to every line with this id, without also toggling the row it sits in. */
+function pivotOnClick(onPivot: (f: IdField, v: string) => void, field: IdField, value: string) {
+  return (e: MouseEvent) => {
+    e.stopPropagation();
+    onPivot(field, value);
+  };
+}
+
 export function LevelBadge({ level }: { level: string }) {
   const lv = displayLevel(level);
   return (
@@ -50,10 +58,7 @@ export function IdLink({ field, value, onPivot, full = false }: { field: IdField
       aria-label={`Filter by ${ID_TITLES[field]} ${value}`}
       data-testid={`pivot-${field}`}
       data-value={value}
-      onClick={(e: MouseEvent) => {
-        e.stopPropagation();
-        onPivot(field, value);
-      }}
+      onClick={pivotOnClick(onPivot, field, value)}
     >
       {full ? value : `${ID_LABELS[field]} ${short}`}
     </button>
@@ -214,10 +219,7 @@ function FieldLink({ field, value, onPivot }: { field: IdField; value: string; o
             aria-label={`Filter by ${ID_TITLES[field]} ${value}`}
             data-testid={`pivot-${field}`}
             data-value={value}
-            onClick={(e: MouseEvent) => {
-              e.stopPropagation();
-              onPivot(field, value);
-            }}
+            onClick={pivotOnClick(onPivot, field, value)}
           >
             <IconFilter size={12} />
           </ActionIcon>
