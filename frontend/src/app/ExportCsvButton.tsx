@@ -9,10 +9,13 @@ export function ExportCsvButton({
   fetchCsv,
   testId = 'export-csv',
   progressTestId = 'export-progress',
+  disabled = false,
 }: {
   fetchCsv: (onProgress: (bytes: number) => void, signal: AbortSignal) => Promise<CsvFile>;
   testId?: string;
   progressTestId?: string;
+  /** nothing to export (e.g. no rows match): the button is disabled */
+  disabled?: boolean;
 }) {
   const [bytes, setBytes] = useState<number | null>(null);
   const abort = useRef<AbortController | null>(null);
@@ -44,10 +47,17 @@ export function ExportCsvButton({
         onClick={() => void run()}
         loading={busy}
         loaderProps={{ type: 'dots' }}
+        disabled={disabled}
         data-testid={testId}
       >
         Export CSV
       </Button>
+      {busy && (
+        // a large export streams for a while: let the user stop it (nothing is saved then)
+        <Button size="xs" variant="subtle" color="gray" onClick={() => abort.current?.abort()} data-testid={`${testId}-cancel`}>
+          Cancel
+        </Button>
+      )}
       <Text size="xs" c="dimmed" role="status" aria-live="polite" data-testid={progressTestId} miw={busy ? 90 : 0} ff="monospace">
         {busy ? `${formatBytes(bytes)} received` : ''}
       </Text>
