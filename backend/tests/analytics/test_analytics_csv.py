@@ -28,7 +28,7 @@ from deltaplane.analytics.csv_export import (
 )
 from deltaplane.analytics.records import TimelineRow
 
-TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", " ")  # spreadsheets may trim a leading space or line break
 
 
 def timeline_row(i: int, **overrides) -> TimelineRow:

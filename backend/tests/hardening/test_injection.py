@@ -113,7 +113,7 @@ async def test_html_and_js_in_strategy_names_and_log_messages_round_trip_verbati
         assert sorted(row["message"] for row in rows) == sorted(XSS)
 
 
-FORMULAS = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\tTAB=1", "\rCR=1", "=HYPERLINK(\"http://evil\",\"x\")"]
+FORMULAS = ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\tTAB=1", "\rCR=1", "=HYPERLINK(\"http://evil\",\"x\")", "\n=2+2", " =1+1"]
 
 
 async def test_log_csv_export_neutralises_formula_cells(tmp_path) -> None:
@@ -130,7 +130,7 @@ async def test_log_csv_export_neutralises_formula_cells(tmp_path) -> None:
         assert len(rows) == len(FORMULAS)
         for row in rows:
             for column in ("message", "logger"):
-                assert row[column][:1] not in ("=", "+", "-", "@", "\t", "\r"), (column, row[column])
+                assert row[column][:1] not in ("=", "+", "-", "@", "\t", "\r", "\n", " "), (column, row[column])
         assert sorted(row["message"] for row in rows) == sorted("'" + f for f in FORMULAS)
 
 
@@ -151,7 +151,7 @@ async def test_sessions_and_analytics_csv_neutralise_formula_cells(tmp_path) -> 
         assert len(rows) == len(FORMULAS)
         for row in rows:
             for column in ("strategy_name", "exit_reason"):
-                assert row[column][:1] not in ("=", "+", "-", "@", "\t", "\r"), (column, row[column])
+                assert row[column][:1] not in ("=", "+", "-", "@", "\t", "\r", "\n", " "), (column, row[column])
         analytics = await client.get("/api/analytics/export", params={"format": "csv", "preset": "all"}, headers=admin)
         assert analytics.status_code == 200, analytics.text
         for record in csv.reader(io.StringIO(analytics.text)):

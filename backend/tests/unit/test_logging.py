@@ -11,7 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from deltaplane.core.context import log_context
-from deltaplane.core.logging import REDACTED, JsonLogFormatter, RotationSafeFileHandler, redact, redact_text
+from deltaplane.core.logging import (
+    REDACTED,
+    JsonLogFormatter,
+    RotationSafeFileHandler,
+    configure_logging,
+    redact,
+    redact_text,
+)
 
 
 def _logger(path) -> tuple[logging.Logger, RotationSafeFileHandler]:
@@ -68,7 +75,7 @@ def test_line_shape_context_and_redaction(tmp_path) -> None:
 def test_redact_never_raises_and_keeps_plain_text(text: str) -> None:
     out = redact_text(text)
     assert isinstance(out, str)
-    if "eyJ" not in text and "dp_" not in text and "earer" not in text.lower() and "=" not in text:
+    if "eyJ" not in text and "dp_" not in text and "earer" not in text.lower() and "asic" not in text.lower() and "=" not in text and ":" not in text:
         assert out == text
 
 
@@ -89,6 +96,15 @@ def test_redact_never_raises_and_keeps_plain_text(text: str) -> None:
         ("ws ticket issued, ttl=30", "ws ticket issued, ttl=30"),
         ("token_count=3 in a sentence", "token_count=3 in a sentence"),
         ("GET /x?ticket_ttl=30&tokens=5", "GET /x?ticket_ttl=30&tokens=5"),
+        # "name: value" pairs, as a dict or JSON quoted in a message (stored unredacted before)
+        ('config {"api_secret": "JSONSECRETLEAK999", "password": "JSONPWLEAK777"}',
+         'config {"api_secret": "[REDACTED]", "password": "[REDACTED]"}'),
+        ("secret: X token: Y", "secret: [REDACTED] token: [REDACTED]"),
+        ("{'private_key': 'abc', 'id': 7}", "{'private_key': '[REDACTED]', 'id': 7}"),
+        ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "Authorization: [REDACTED]"),
+        ("retry with Basic dXNlcjpwYXNzd29yZA== now", "retry with [REDACTED] now"),
+        # numbers and other names stay
+        ("token: 3 left, session_id: s1, at 10:30:00", "token: 3 left, session_id: s1, at 10:30:00"),
     ],
 )
 def test_redact_secret_query_parameters(text: str, expected: str) -> None:
@@ -108,3 +124,21 @@ def test_redact_by_key_name() -> None:
     assert redact({"token": "x", "Authorization": "Bearer y", "count": 1, "signature": "ab"}) == {
         "token": REDACTED, "Authorization": REDACTED, "count": 1, "signature": REDACTED,
     }
+    assert redact({"privateKey": "k", "dp_refresh": "r", "jwt": "j", "session_id": "s1"}) == {
+        "privateKey": REDACTED, "dp_refresh": REDACTED, "jwt": REDACTED, "session_id": "s1",
+    }
+
+
+def test_database_drivers_never_log_below_warning(tmp_path) -> None:
+    # at DEBUG, aiosqlite logged SQL parameters: every user's argon2 hash reached the Log Viewer
+    root_level = logging.getLogger().level
+    configure_logging(level="DEBUG", log_file=tmp_path / "backend.log", to_stdout=False)
+    try:
+        for name in ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "httpx"):
+            assert not logging.getLogger(name).isEnabledFor(logging.INFO), name
+        logging.getLogger("aiosqlite").debug("executing INSERT INTO users (password_hash) VALUES ('$argon2id$v=19$...')")
+        logging.getLogger("deltaplane.test").debug("our own DEBUG line")
+        text = (tmp_path / "backend.log").read_text()
+        assert "argon2id" not in text and "our own DEBUG line" in text
+    finally:
+        configure_logging(level=logging.getLevelName(root_level), log_file=None, to_stdout=False)

@@ -34,6 +34,7 @@ import msgspec
 
 from deltaplane.analytics.metrics import DailyPnl, Summary
 from deltaplane.analytics.records import TimelineRow
+from deltaplane.core.csv_cells import NEUTRALISE_PREFIXES, neutralise_text
 
 __all__ = [
     "CHUNK_ROWS",
@@ -73,16 +74,8 @@ TIMELINE_COLUMNS = (
 )
 #: rows per yielded chunk: big enough for throughput, small enough to keep memory flat
 CHUNK_ROWS = 500
-#: a leading character that makes spreadsheets evaluate a cell, plus the escape char itself
-_NEUTRALISE_PREFIXES = frozenset("=+-@\t\r'")
+_NEUTRALISE_PREFIXES = NEUTRALISE_PREFIXES  # inlined in the hot paths below
 _json_encoder = msgspec.json.Encoder()
-
-
-def neutralise_text(text: str) -> str:
-    """Prefix ``'`` to a text cell that a spreadsheet could read as a formula (or that starts with ``'``)."""
-    if text and text[0] in _NEUTRALISE_PREFIXES:
-        return "'" + text
-    return text
 
 
 def _restore_text(cell: str) -> str:

@@ -23,11 +23,11 @@ from deltaplane.core import context
 
 REDACTED = "[REDACTED]"
 _SECRET_KEY = re.compile(
-    r"(pass(word)?|secret|token|api[_-]?key|signature|authorization|cookie|credential|ticket)", re.I
+    r"(pass(word)?|secret|token|api[_-]?key|signature|authorization|cookie|credential|ticket|private[_-]?key|dp_refresh|jwt)", re.I
 )
 # JWTs, our API keys (dp_...), long hex digests next to a sign/secret word, bearer tokens.
 _SECRET_VALUE = re.compile(
-    r"(eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}|dp_[A-Za-z0-9]{6,}_[A-Za-z0-9_-]{16,}|(?i:bearer)\s+[A-Za-z0-9._~+/-]{16,})"
+    r"(eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}|dp_[A-Za-z0-9]{6,}_[A-Za-z0-9_-]{16,}|(?i:bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,})"
 )
 # A parameter whose name ends in a secret word, in a URL, form body or message (`/api/ws?ticket=...`,
 # `&api_key=...`, `password=...`): keep the name, drop the value (`token_count=3` stays).
@@ -36,12 +36,26 @@ _SECRET_PARAM = re.compile(
     r"(?i)((?:^|[?&;\s])[\w.-]*?(?:pass(?:word)?|secret|token|api[_-]?key|signature|credential|ticket)=)[^&;#\s\"']+"
 )
 
+# The same secret words as a "name: value" pair in text, e.g. a dict or JSON quoted in a message
+# (`{"api_secret": "..."}`, `secret: abc`): keep the name, drop the value (numbers are kept).
+_SECRET_PAIR = re.compile(
+    r"""(?i)((?:^|[\s{,(\[])["']?[\w.-]*?(?:pass(?:word)?|secret|token|api[_-]?key|signature|credential|ticket|private[_-]?key)["']?\s*:\s*)"""
+    r"""(?!-?\d+(?:\.\d+)?(?:[\s,;})\]]|$))("[^"]*"|'[^']*'|[^\s,;}\]"']+)"""
+)
+
 _STANDARD_ATTRS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName", "color_message"}
 _CONTEXT_FIELDS = ("correlation_id", "request_id", "strategy_id", "session_id")
 
 
+def _redact_pair(m: re.Match[str]) -> str:
+    value = m.group(2)
+    quote = value[0] if value[:1] in ('"', "'") else ""
+    return f"{m.group(1)}{quote}{REDACTED}{quote}"
+
+
 def redact_text(text: str) -> str:
-    return _SECRET_PARAM.sub(r"\g<1>" + REDACTED, _SECRET_VALUE.sub(REDACTED, text))
+    text = _SECRET_PARAM.sub(r"\g<1>" + REDACTED, _SECRET_VALUE.sub(REDACTED, text))
+    return _SECRET_PAIR.sub(_redact_pair, text)
 
 
 def redact(value: Any, key: str | None = None) -> Any:
@@ -141,5 +155,7 @@ def configure_logging(*, level: str, log_file: Path | None, to_stdout: bool = Tr
         lg.handlers.clear()
         lg.propagate = True
     logging.getLogger("uvicorn.access").disabled = True  # we log our own request summary
-    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Drivers log SQL with its parameters at DEBUG (password hashes, token digests): never those,
+    # whatever LOG_LEVEL says, since every viewer can read the Log Viewer.
+    for name in ("sqlalchemy.engine", "sqlalchemy.pool", "aiosqlite", "asyncpg", "httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -23,6 +23,7 @@ from deltaplane.auth.guards import requires_viewer
 from deltaplane.auth.middleware import authenticate
 from deltaplane.auth.schemas import AuthUser
 from deltaplane.core import context
+from deltaplane.core.csv_cells import neutralise_text
 from deltaplane.core.errors import FieldError
 from deltaplane.core.logging import redact, redact_text
 from deltaplane.core.services import AppServices
@@ -45,14 +46,8 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 EXPORT_PAGE = 1000
 EXPORT_MAX_ROWS = 1_000_000
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _BATCH_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 _TAIL_KEY = "log_tail"
-
-
-def neutralise(text: str) -> str:
-    """Prefix ' to a cell a spreadsheet would read as a formula."""
-    return "'" + text if text and text.startswith(_FORMULA_PREFIXES) else text
 
 
 def export_filename(now: datetime) -> str:
@@ -317,7 +312,7 @@ async def _csv_chunks(svc: AppServices, f: LogFilter) -> AsyncIterator[str]:
         for row in rows:
             payload = row["payload"]
             row = {**row, "payload": msgspec.json.encode(payload).decode()}
-            writer.writerow([neutralise("" if row[c] is None else str(row[c])) for c in EXPORT_COLUMNS])
+            writer.writerow([neutralise_text("" if row[c] is None else str(row[c])) for c in EXPORT_COLUMNS])
         sent += len(rows)
         yield buffer.getvalue()
         if cursor is None:
