@@ -109,6 +109,16 @@ async def test_daily_loss_circuit_breaker_flattens_and_blocks_until_rearmed(tmp_
         assert session.exit_reason == "flatten"
         assert (await h.action(sid, "start")).status_code == 409
         await h.api("POST", "/api/engine/rearm")
+        # re-armed, but the day is still past the limit: a start would enter, pay fees and be
+        # flattened on the first tick; it is refused, saying why
+        risk = (await h.api("GET", "/api/engine/risk")).json()
+        day = Decimal(risk["day_pnl_usd"])
+        assert day == session.net_pnl and day <= Decimal("-0.05")
+        r = await h.action(sid, "start")
+        assert r.status_code == 409 and "already at or past the daily loss limit" in r.json()["detail"], r.text
+        assert await h.state(sid) == "closed"
+        # a limit above today's loss lets it start again
+        assert -day < 2 and (await h.api("PUT", "/api/engine/risk", json={"daily_loss_limit_usd": "2"})).status_code == 200
         r = await h.action(sid, "start")
         assert r.status_code == 200, r.text
         await asyncio.sleep(0)

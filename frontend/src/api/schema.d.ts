@@ -1078,6 +1078,7 @@ export interface components {
             breaker_reason: string | null;
             breaker_tripped_at: string | null;
             daily_loss_limit_usd: string | null;
+            day_pnl_usd: string;
             kill_switch_at: string | null;
             max_contracts_per_leg: number;
             max_open_legs: number;

@@ -284,12 +284,13 @@ async def _preview(request: Request, cfg: StrategyConfig) -> PreviewResult:
     )
 
 
-def _risk_read(r: RiskState) -> RiskRead:
+def _risk_read(r: RiskState, day_pnl: Decimal) -> RiskRead:
     return RiskRead(
         max_running_strategies=r.max_running_strategies, max_contracts_per_leg=r.max_contracts_per_leg, max_open_legs=r.max_open_legs,
         # plain notation, as the column stores it: "1E+3" saved reads back "1000" either way
         daily_loss_limit_usd=None if r.daily_loss_limit_usd is None else format(r.daily_loss_limit_usd, "f"),
         breaker_tripped_at=r.breaker_tripped_at, breaker_reason=r.breaker_reason, kill_switch_at=r.kill_switch_at,
+        day_pnl_usd=format(day_pnl, "f"),
     )
 
 
@@ -309,7 +310,8 @@ class EngineController(Controller):
 
     @get("/risk", operation_id="getRisk", guards=[requires_viewer], opt={"db_write": True})  # may create the row
     async def get_risk(self, request: Request, db_session: AsyncSession) -> RiskRead:
-        return _risk_read(await _engine(request)._ensure_risk_row(db_session))
+        engine = _engine(request)
+        return _risk_read(await engine._ensure_risk_row(db_session), await engine.day_pnl(db_session))
 
     @put("/risk", operation_id="updateRisk", guards=[requires_admin])
     async def update_risk(self, request: Request, data: RiskUpdate, db_session: AsyncSession) -> RiskRead:
@@ -339,7 +341,7 @@ class EngineController(Controller):
         elif limit is not None:
             risk.daily_loss_limit_usd = limit
         _engine(request).invalidate_risk_cache()
-        return _risk_read(risk)
+        return _risk_read(risk, await _engine(request).day_pnl(db_session))
 
 
 def _s(v: Any) -> str | None:

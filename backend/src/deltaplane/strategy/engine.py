@@ -305,6 +305,15 @@ class StrategyEngine:
         self.invalidate_risk_cache()
         self.alerts.emit("rearmed", f"kill switch / circuit breaker re-armed by {user or 'system'}", level="warning")
 
+    async def _realised_today(self, db: AsyncSession) -> Decimal:
+        """Net PnL of the sessions closed since 00:00 UTC: the breaker's trading day."""
+        start_of_day = self.clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+        return sum((await db.scalars(select(TradingSession.net_pnl).where(TradingSession.closed_at >= start_of_day))).all(), Decimal(0))
+
+    async def day_pnl(self, db: AsyncSession) -> Decimal:
+        """What the daily-loss breaker compares with its limit: today's realised plus open PnL."""
+        return await self._realised_today(db) + sum(self.open_pnl.values(), Decimal(0))
+
     async def check_account_loss(self) -> None:
         """Daily circuit breaker: realised PnL of today's closed sessions plus every open session's
         unrealised PnL. The DB part is refreshed every few seconds, not on every tick."""
@@ -312,8 +321,7 @@ class StrategyEngine:
         if self._risk_cache is None or now >= self._risk_cache[0]:
             async with self.read_sessionmaker() as db:
                 risk = await db.get(RiskState, 1)
-                start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-                realized = sum((await db.scalars(select(TradingSession.net_pnl).where(TradingSession.closed_at >= start_of_day))).all(), Decimal(0))
+                realized = await self._realised_today(db)
             limit = None if risk is None or risk.breaker_tripped_at is not None else risk.daily_loss_limit_usd
             self._risk_cache = (now + timedelta(seconds=RISK_REFRESH_SECONDS), limit, realized)
         _, limit, realized = self._risk_cache
@@ -376,6 +384,12 @@ class StrategyEngine:
         cfg = parse_config(strategy.config_json)
         if cfg.quantity > risk.max_contracts_per_leg:
             raise ActionRefused(strategy.state, f"risk limit: quantity {cfg.quantity} exceeds max {risk.max_contracts_per_leg} contracts per leg")
+        # After a re-arm the day can still be past the limit: an entry would pay its fees and be
+        # flattened on the first tick by the breaker tripping again.
+        limit = risk.daily_loss_limit_usd
+        if limit is not None and (day := await self.day_pnl(db)) <= -limit:
+            raise ActionRefused(strategy.state, f"risk limit: today's PnL {usd(day)} USD is already at or past the daily loss limit "
+                                                f"(-{limit} USD, day in UTC); an entry would be flattened at once")
 
     async def _record_event(self, strategy_id: int, session_id: str | None, kind: str, message: str, *, level: str = "info", **data: Any) -> None:
         async with self.sessionmaker() as db:

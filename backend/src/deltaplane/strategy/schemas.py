@@ -84,6 +84,8 @@ class RiskRead(msgspec.Struct):
     breaker_tripped_at: datetime | None
     breaker_reason: str | None
     kill_switch_at: datetime | None
+    #: today's (UTC) realised + open PnL, what the daily loss limit is compared with
+    day_pnl_usd: str
 
 
 class RiskUpdate(msgspec.Struct, forbid_unknown_fields=True):

@@ -7,10 +7,10 @@ import { notifySuccess } from '../../app/notify';
 import { QueryState } from '../../app/QueryState';
 import { Timestamp } from '../../app/Timestamp';
 import { STRATEGIES } from '../strategy/api';
-import { fmtNum } from '../strategy/format';
+import { fmtNum, fmtSigned } from '../strategy/format';
 import { mapRiskErrors, validateRisk } from './riskForm';
 import type { RiskRead } from '../strategy/types';
-import { RISK, getRisk, kill, putRisk, rearm, startBlockedReason } from './api';
+import { RISK, dayPastLimit, engineEngaged, getRisk, kill, putRisk, rearm } from './api';
 
 const KILL_WORD = 'KILL';
 
@@ -29,11 +29,15 @@ export function KillSwitch({ risk }: { risk: RiskRead | undefined }) {
     void qc.invalidateQueries({ queryKey: STRATEGIES });
     void qc.invalidateQueries({ queryKey: ['runtime'] });
   };
+  // the typed word never outlives the dialog: reopened, it must be typed again
+  const close = () => {
+    setOpen(false);
+    setTyped('');
+  };
   const doKill = useMutation({
     mutationFn: kill,
     onSuccess: () => {
-      setOpen(false);
-      setTyped('');
+      close();
       notifySuccess('Kill switch engaged: flattening everything; new starts refused until re-armed');
       after();
     },
@@ -47,7 +51,7 @@ export function KillSwitch({ risk }: { risk: RiskRead | undefined }) {
     },
     onError: () => setConfirmRearm(false),
   });
-  const engaged = Boolean(risk?.kill_switch_at || risk?.breaker_tripped_at);
+  const engaged = engineEngaged(risk);
   return (
     <Group gap="xs">
       {engaged && (
@@ -58,7 +62,7 @@ export function KillSwitch({ risk }: { risk: RiskRead | undefined }) {
       <Button color="red" leftSection={<IconAlertOctagon size={16} />} onClick={() => setOpen(true)} data-testid="kill-switch">
         Kill switch
       </Button>
-      <Modal opened={open} onClose={() => !doKill.isPending && setOpen(false)} title={<Text fw={650}>Engage the kill switch</Text>} centered>
+      <Modal opened={open} onClose={() => !doKill.isPending && close()} title={<Text fw={650}>Engage the kill switch</Text>} centered>
         <form
           onSubmit={(e) => {
             e.preventDefault();
@@ -78,7 +82,7 @@ export function KillSwitch({ risk }: { risk: RiskRead | undefined }) {
               data-testid="kill-confirm-input"
             />
             <Group justify="flex-end">
-              <Button variant="default" onClick={() => setOpen(false)} disabled={doKill.isPending}>
+              <Button variant="default" onClick={close} disabled={doKill.isPending} data-testid="kill-cancel">
                 Cancel
               </Button>
               <Button type="submit" color="red" disabled={typed !== KILL_WORD} loading={doKill.isPending} data-testid="kill-confirm">
@@ -98,13 +102,19 @@ export function KillSwitch({ risk }: { risk: RiskRead | undefined }) {
         onClose={() => setConfirmRearm(false)}
       >
         <Text size="sm">Clear the kill switch / circuit breaker so strategies can be started again. Nothing starts by itself.</Text>
+        {risk && dayPastLimit(risk.day_pnl_usd, risk.daily_loss_limit_usd) && (
+          <Text size="sm" c="red" mt="xs" data-testid="rearm-day-past-limit">
+            Today&apos;s PnL ({fmtSigned(risk.day_pnl_usd, 4)} USD) is still past the daily loss limit ({fmtNum(risk.daily_loss_limit_usd, 4)} USD): starts stay refused until the
+            limit is raised or the day (UTC) ends.
+          </Text>
+        )}
       </ConfirmModal>
     </Group>
   );
 }
 
 export function EngagedBanner({ risk }: { risk: RiskRead | undefined }) {
-  if (!risk || startBlockedReason(risk) === null) return null;
+  if (!risk || !engineEngaged(risk)) return null;
   return (
     <Alert color="red" icon={<IconAlertOctagon size={18} />} title={risk.kill_switch_at ? 'Kill switch engaged' : 'Circuit breaker tripped'} data-testid="engaged-banner">
       <Text size="sm">
@@ -164,6 +174,7 @@ function RiskView({ risk }: { risk: RiskRead }) {
       {item('Max contracts per leg', String(risk.max_contracts_per_leg))}
       {item('Max open legs', String(risk.max_open_legs))}
       {item('Daily loss limit', risk.daily_loss_limit_usd === null ? 'none' : `${fmtNum(risk.daily_loss_limit_usd)} USD`)}
+      {item("Today's PnL (UTC day)", `${fmtSigned(risk.day_pnl_usd, 4)} USD`)}
     </SimpleGrid>
   );
 }
@@ -177,6 +188,7 @@ function RiskForm({ risk, onDone }: { risk: RiskRead; onDone: () => void }) {
     daily_loss_limit_usd: risk.daily_loss_limit_usd ?? '',
   });
   const [errors, setErrors] = useState<Record<string, string>>({});
+  const [confirmTrip, setConfirmTrip] = useState(false);
   const save = useMutation({
     meta: { inlineErrors: true },
     mutationFn: () => {
@@ -222,9 +234,28 @@ function RiskForm({ risk, onDone }: { risk: RiskRead; onDone: () => void }) {
         e.preventDefault();
         const problems = validateRisk(v);
         setErrors(problems);
-        if (Object.keys(problems).length === 0) save.mutate();
+        if (Object.keys(problems).length > 0) return;
+        // a limit today's loss already exceeds trips the breaker on the next check: say so first
+        if (dayPastLimit(risk.day_pnl_usd, v.daily_loss_limit_usd) && !engineEngaged(risk)) setConfirmTrip(true);
+        else save.mutate();
       }}
     >
+      <ConfirmModal
+        opened={confirmTrip}
+        title="This limit trips the circuit breaker now"
+        confirmLabel="Save and flatten"
+        loading={save.isPending}
+        onConfirm={() => {
+          setConfirmTrip(false);
+          save.mutate();
+        }}
+        onClose={() => setConfirmTrip(false)}
+      >
+        <Text size="sm" data-testid="risk-trip-warning">
+          Today&apos;s PnL is {fmtSigned(risk.day_pnl_usd, 4)} USD (UTC day). A daily loss limit of {fmtNum(v.daily_loss_limit_usd, 4)} USD is already exceeded: the
+          circuit breaker trips within seconds, every running strategy is flattened with market orders and new starts are refused until re-armed.
+        </Text>
+      </ConfirmModal>
       <Stack gap="sm">
         {errors.$ && (
           <Alert color="red" role="alert">

@@ -24,13 +24,30 @@ export function allowedActions(state: string): Set<ActionName> {
   return s;
 }
 
+/** The kill switch is engaged or the daily-loss circuit breaker has tripped. */
+export function engineEngaged(risk: RiskRead | undefined): boolean {
+  return Boolean(risk?.kill_switch_at || risk?.breaker_tripped_at);
+}
+
+/** Today's (UTC) PnL is at or past the daily loss limit, so the breaker would trip at once. */
+export function dayPastLimit(dayPnl: string | undefined, limit: string | null | undefined): boolean {
+  if (limit === null || limit === undefined || limit.trim() === '' || dayPnl === undefined) return false;
+  const l = Number(limit);
+  const day = Number(dayPnl);
+  return Number.isFinite(l) && Number.isFinite(day) && l > 0 && day <= -l;
+}
+
 /**
  * Why the engine refuses every start right now (backend StrategyEngine._check_can_start answers 409
- * while the kill switch is engaged or the daily-loss circuit breaker has tripped), or null. Only
- * `start` is refused this way: resume, pause, stop and flatten are not.
+ * while the kill switch is engaged, the daily-loss circuit breaker has tripped, or today's PnL is
+ * already past the daily loss limit), or null. Only `start` is refused this way: resume, pause,
+ * stop and flatten are not.
  */
 export function startBlockedReason(risk: RiskRead | undefined): string | null {
   if (risk?.kill_switch_at) return 'Kill switch engaged — re-arm it first';
   if (risk?.breaker_tripped_at) return 'Circuit breaker tripped — re-arm it first';
+  if (risk && dayPastLimit(risk.day_pnl_usd, risk.daily_loss_limit_usd)) {
+    return "Today's PnL is already past the daily loss limit: an entry would be flattened at once — raise the limit first";
+  }
   return null;
 }
