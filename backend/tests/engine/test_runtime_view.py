@@ -72,6 +72,10 @@ async def test_every_commit_shows_on_the_next_read(tmp_path) -> None:
         rt = await h.runtime(sid)
         assert rt["session"]["status"] == "open" and len(rt["legs"]) == 2 and rt["open_orders"] == []
         session_id = rt["session"]["id"]
+        # the entry fees paid so far are shown next to the (before-fees) open PnL
+        async with h.app.state.services.sessionmaker() as db:
+            legs = (await db.scalars(select(Leg).where(Leg.session_id == session_id))).all()
+        assert Decimal(rt["session"]["fees"]) == sum((leg.fees for leg in legs), Decimal(0)) > 0
 
         async def leg_status(db: Any) -> None:
             leg = await db.scalar(select(Leg).where(Leg.session_id == session_id, Leg.kind == "call"))

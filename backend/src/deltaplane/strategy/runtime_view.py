@@ -136,6 +136,7 @@ class RuntimeView:
             cfg=cfg,
             session=None if session is None else {
                 "id": session.id, "status": session.status, "credit": str(session.credit), "net_pnl": str(session.net_pnl),
+                "fees": str(session.fees),  # paid so far (kept current by every fill): the PnL shown is before fees
                 "exit_reason": session.exit_reason, "expiry": session.expiry.isoformat(), "exit_deadline": session.exit_deadline.isoformat(),
                 "opened_at": session.opened_at.isoformat() if session.opened_at else None, "error": session.error,
             },

@@ -6,7 +6,7 @@ import { fmtNum, fmtPct, fmtSigned, formatCountdown, humanize, pnlColor } from '
 import { ModeBadge, StateBadge } from '../strategy/StrategyBadges';
 import { Controls } from './Controls';
 import { LevelsGauge } from './LevelsGauge';
-import type { Runtime } from './runtime';
+import { panelFigures, type Runtime } from './runtime';
 import { PnlSparkline } from './Sparkline';
 import { remaining, useNow, useRuntime, type PnlPoint } from './useRuntime';
 
@@ -56,9 +56,7 @@ export function StrategyPanel({ id, admin }: { id: number; admin: boolean }) {
 
 function RuntimeView({ runtime: r, admin, points }: { runtime: Runtime; admin: boolean; points: PnlPoint[] }) {
   const credit = r.session?.credit ?? null;
-  const active = r.session !== null && ['entering', 'open', 'exiting'].includes(r.session.status);
-  const pnlUsd = r.pnl?.pnl_usd ?? (r.session && !active ? r.session.net_pnl : null);
-  const pnlPct = r.pnl?.profit_pct ?? null;
+  const { active, creditLabel, pnlLabel, pnlUsd, pnlPct, fees } = panelFigures(r);
   return (
     <Stack gap="md" data-testid="strategy-panel" data-strategy-id={r.strategy_id}>
       <Paper withBorder p={{ base: 'sm', sm: 'md' }}>
@@ -92,16 +90,21 @@ function RuntimeView({ runtime: r, admin, points }: { runtime: Runtime; admin: b
             <Stat label={`Spot ${r.underlying}`} testId="spot">
               {fmtNum(r.spot)}
             </Stat>
-            <Stat label="Credit (USD)" testId="credit">
+            <Stat label={creditLabel} testId="credit">
               {fmtNum(credit, 4)}
             </Stat>
             <div>
               <Text size="xs" c="dimmed" tt="uppercase" fw={600} style={{ letterSpacing: '0.03em' }}>
-                {active ? 'Open PnL (USD)' : 'Last session net (USD)'}
+                {pnlLabel}
               </Text>
               <Text size="lg" ff="monospace" fw={700} c={pnlColor(pnlUsd)} data-testid="pnl">
                 {fmtSigned(pnlUsd, 4)}
               </Text>
+              {fees !== null && (
+                <Text size="xs" c="dimmed" ff="monospace" data-testid="fees-paid">
+                  fees {active ? 'paid so far' : 'paid'} {fmtNum(fees, 4)}
+                </Text>
+              )}
             </div>
             <div>
               <Text size="xs" c="dimmed" tt="uppercase" fw={600} style={{ letterSpacing: '0.03em' }}>

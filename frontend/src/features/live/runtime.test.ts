@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allowedActions } from './api';
-import { mergeRuntimeEvent, normalizeRuntime } from './runtime';
+import { mergeRuntimeEvent, normalizeRuntime, panelFigures } from './runtime';
 import { remaining } from './useRuntime';
 
 const base = () =>
@@ -68,5 +68,27 @@ describe('runtime merge', () => {
     expect([...allowedActions('open')].sort()).toEqual(['flatten', 'pause', 'stop']);
     expect([...allowedActions('paused')].sort()).toEqual(['flatten', 'resume', 'stop']);
     expect([...allowedActions('error')].sort()).toEqual(['flatten', 'start', 'stop']);
+  });
+});
+
+describe('panelFigures', () => {
+  const session = (status: string) => ({
+    id: 's1', status, credit: '0.2055', net_pnl: '-0.0200', fees: '0.0128', exit_reason: null,
+    expiry: '2026-03-02T12:00:00Z', exit_deadline: '2026-03-02T11:30:00Z', opened_at: null, error: null,
+  });
+
+  it('labels an open session\'s PnL as before fees and gives the fees paid so far', () => {
+    const f = panelFigures({ session: session('open'), pnl: { pnl_usd: '-0.0036', profit_pct: '-1.75' } as never });
+    expect(f).toMatchObject({ active: true, pnlLabel: 'Open PnL before fees (USD)', pnlUsd: '-0.0036', pnlPct: '-1.75', fees: '0.0128', creditLabel: 'Credit (USD)' });
+  });
+
+  it('shows a closed session\'s booked net, its % of that credit, and says the credit was the last session\'s', () => {
+    const f = panelFigures({ session: session('closed'), pnl: null });
+    expect(f).toMatchObject({ active: false, pnlLabel: 'Last session net (USD)', pnlUsd: '-0.0200', creditLabel: 'Last session credit (USD)' });
+    expect(Number(f.pnlPct)).toBeCloseTo(-9.73, 2);
+  });
+
+  it('has nothing to show before the first session', () => {
+    expect(panelFigures({ session: null, pnl: null })).toMatchObject({ pnlUsd: null, pnlPct: null, fees: null, creditLabel: 'Credit (USD)' });
   });
 });

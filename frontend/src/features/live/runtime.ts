@@ -91,6 +91,8 @@ export interface Runtime {
     status: string;
     credit: string;
     net_pnl: string;
+    /** fees paid so far (entry, then exit): the open PnL is before them */
+    fees: string;
     exit_reason: string | null;
     expiry: string;
     exit_deadline: string;
@@ -219,4 +221,25 @@ export function mergeRuntimeEvent(prev: Runtime, data: unknown, now = Date.now()
 /** Apply a pushed snapshot. */
 export function applySnapshot(qc: QueryClient, id: number, data: unknown): void {
   qc.setQueryData(runtimeKey(id), normalizeRuntime(data));
+}
+
+/** What the panel's money figures say, and under which labels: an active session shows its open
+ * PnL (before fees, with the fees paid so far beside it); otherwise the last session's booked net
+ * (after fees) and its % of that session's credit. */
+export function panelFigures(r: Pick<Runtime, 'session' | 'pnl'>): {
+  active: boolean;
+  creditLabel: string;
+  pnlLabel: string;
+  pnlUsd: string | null;
+  pnlPct: string | null;
+  fees: string | null;
+} {
+  const s = r.session;
+  const active = s !== null && ['entering', 'open', 'exiting'].includes(s.status);
+  if (active) {
+    return { active, creditLabel: 'Credit (USD)', pnlLabel: 'Open PnL before fees (USD)', pnlUsd: r.pnl?.pnl_usd ?? null, pnlPct: r.pnl?.profit_pct ?? null, fees: s.fees ?? null };
+  }
+  const credit = s ? Number(s.credit) : NaN;
+  const pct = s && Number.isFinite(credit) && credit > 0 ? String((Number(s.net_pnl) / credit) * 100) : null;
+  return { active, creditLabel: s ? 'Last session credit (USD)' : 'Credit (USD)', pnlLabel: 'Last session net (USD)', pnlUsd: s ? s.net_pnl : null, pnlPct: pct, fees: s ? (s.fees ?? null) : null };
 }
