@@ -54,7 +54,8 @@ async def test_role_claim_is_not_trusted_even_when_correctly_signed(tmp_path) ->
     async with AsyncTestClient(app=hardening_app(tmp_path)) as client:
         viewer = await make_viewer(client, await login(client))
         claims = _claims(viewer["Authorization"][7:])
-        signed, _ = tokens.issue_access_token(SECRET, user_id=int(claims["sub"]), username="viewer1", role="admin", ttl_seconds=60)
+        signed, _ = tokens.issue_access_token(SECRET, user_id=int(claims["sub"]), username="viewer1", role="admin", ttl_seconds=60,
+                                              account=claims["acct"])  # the account binding, copied: tokens without it are refused
         h = {"Authorization": f"Bearer {signed}"}
         assert (await client.get("/api/auth/me", headers=h)).json()["role"] == "viewer"
         r = await client.post("/api/engine/kill", headers=h)

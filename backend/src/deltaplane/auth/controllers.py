@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from deltaplane.auth import services
-from deltaplane.auth.guards import requires_admin, requires_viewer
+from deltaplane.auth.guards import requires_admin, requires_interactive_session, requires_viewer
 from deltaplane.auth.models import ApiKey, User
-from deltaplane.auth.passwords import verify_password
+from deltaplane.auth.passwords import verify_password_off_loop
 from deltaplane.auth.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -62,6 +62,30 @@ def _refresh_cookie(svc: AppServices, value: str, *, clear: bool = False) -> Coo
     )
 
 
+def _too_many(wait: int, what: str) -> TooManyRequestsException:
+    return TooManyRequestsException(detail=f"too many failed {what}; try again in {wait} s", headers={"Retry-After": str(wait)})
+
+
+def login_failed_fields(known_username: str | None, typed: str) -> dict[str, object]:
+    """Log fields naming who failed to sign in. What was typed is logged only when it names an
+    account: otherwise it may be a password typed into the username field (logs are readable by
+    every viewer), so only its length is kept."""
+    if known_username is not None:
+        return {"username": known_username, "username_known": True}
+    return {"username_known": False, "username_length": len(typed)}
+
+
+async def end_live_sessions(request: Request, db_session: AsyncSession, user_id: int, reason: str) -> None:
+    """Close the account's open WebSockets (disabled, deleted, password changed).
+
+    Committed first: a socket reconnecting between the close and a later commit would still pass
+    the ticket check against the old account state."""
+    await db_session.commit()
+    hub = request.app.state.services.extras.get("hub")
+    if hub is not None:
+        hub.close_user(user_id, reason)
+
+
 def _token_response(svc: AppServices, issued: services.IssuedSession) -> Response[TokenResponse]:
     body = TokenResponse(
         access_token=issued.access_token, token_type="bearer", expires_in=issued.expires_in, user=services.user_read(issued.user)
@@ -77,21 +101,22 @@ class AuthController(Controller):
     async def login(self, request: Request, data: LoginRequest, db_session: AsyncSession) -> Response[TokenResponse]:
         svc: AppServices = request.app.state.services
         ip = request_ip(request)
-        wait = svc.throttle.retry_after(data.username, ip)
+        # Reserved before the first await: simultaneous attempts count while still in flight.
+        wait = svc.throttle.begin(data.username, ip)
         if wait:
-            raise TooManyRequestsException(
-                detail=f"too many failed sign-in attempts; try again in {wait} s", headers={"Retry-After": str(wait)}
-            )
+            raise _too_many(wait, "sign-in attempts")
+        failed: bool | None = None  # None: neither outcome (an unexpected error) only frees the slot
         try:
             issued = await services.login(db_session, svc.settings, svc.jwt_secret, data.username, data.password)
+            failed = False
         except services.AuthFailed as exc:
-            svc.throttle.record_failure(data.username, ip)
+            failed = True
             LOGIN_FAILURES.inc()
-            logger.warning(
-                "sign-in failed", extra={"event": "login_failed", "username": data.username, "client_ip": ip}
-            )
+            fields = login_failed_fields(exc.username, data.username)
+            logger.warning("sign-in failed", extra={"event": "login_failed", **fields, "client_ip": ip})
             raise NotAuthorizedException(str(exc)) from exc
-        svc.throttle.record_success(data.username, ip)
+        finally:
+            svc.throttle.end(data.username, ip, failed=failed)
         logger.info("signed in", extra={"event": "login_succeeded", "username": issued.user.username, "client_ip": ip})
         return _token_response(svc, issued)
 
@@ -130,25 +155,43 @@ class AuthController(Controller):
 
     @post("/password", operation_id="changePassword", guards=[requires_viewer], status_code=HTTP_204_NO_CONTENT)
     async def change_password(self, request: Request[AuthUser, str, object], data: ChangePasswordRequest, db_session: AsyncSession) -> None:
-        user = await db_session.get(User, request.user.id)
-        if user is None or not verify_password(user.password_hash, data.current_password):
+        svc: AppServices = request.app.state.services
+        ip = request_ip(request)
+        # Guessing the current password is a login attempt: same throttle, same username key.
+        wait = svc.throttle.begin(request.user.username, ip)
+        if wait:
+            raise _too_many(wait, "password checks")
+        failed: bool | None = None
+        try:
+            user = await db_session.get(User, request.user.id)
+            ok = await verify_password_off_loop(user.password_hash if user else None, data.current_password)
+            failed = not ok
+        finally:
+            svc.throttle.end(request.user.username, ip, failed=failed)
+        if user is None or not ok:
             raise FieldError("current_password", "is not correct", status_code=400)
+        # Only now, with the current password verified, may an answer depend on it.
         if data.current_password == data.new_password:
             raise FieldError("new_password", "must differ from the current password")
         await services.set_password(db_session, user, data.new_password)
         logger.info("password changed", extra={"event": "password_changed", "username": user.username})
+        await end_live_sessions(request, db_session, user.id, "password changed; sign in again")
 
     @post("/ws-ticket", operation_id="createWsTicket", guards=[requires_viewer], status_code=HTTP_201_CREATED)
-    async def ws_ticket(self, request: Request[AuthUser, str, object]) -> dict[str, object]:
+    async def ws_ticket(self, request: Request[AuthUser, str, object], db_session: AsyncSession) -> dict[str, object]:
         svc: AppServices = request.app.state.services
-        return {"ticket": svc.ws_tickets.issue(request.user), "expires_in": svc.ws_tickets.ttl}
+        user = await db_session.get(User, request.user.id)
+        if user is None or not user.is_active:
+            raise NotAuthorizedException("account is disabled")
+        # Bound to the account as it is now: redeeming re-checks it (realtime/controllers.py).
+        return {"ticket": svc.ws_tickets.issue(request.user, services.AccountState.of(user)), "expires_in": svc.ws_tickets.ttl}
 
     @get("/api-keys", operation_id="listApiKeys", guards=[requires_viewer])
     async def list_api_keys(self, request: Request[AuthUser, str, object], db_session: AsyncSession) -> list[ApiKeyRead]:
         rows = await db_session.scalars(select(ApiKey).where(ApiKey.user_id == request.user.id).order_by(ApiKey.id))
         return [_key_read(r) for r in rows]
 
-    @post("/api-keys", operation_id="createApiKey", guards=[requires_viewer], status_code=HTTP_201_CREATED)
+    @post("/api-keys", operation_id="createApiKey", guards=[requires_viewer, requires_interactive_session], status_code=HTTP_201_CREATED)
     async def create_api_key(self, request: Request[AuthUser, str, object], data: ApiKeyCreate, db_session: AsyncSession) -> ApiKeyCreated:
         name = normalize_name(data.name)
         problem = name_problem(name, max_length=API_KEY_NAME_MAX_LENGTH)
@@ -211,6 +254,9 @@ class UserController(Controller):
             except FieldError as exc:
                 raise FieldError("password", exc.extra[0]["message"]) from exc  # type: ignore[index]
         logger.info("user updated", extra={"event": "user_updated", "target_user": user.username, "role": user.role, "is_active": user.is_active})
+        if data.is_active is False or data.password is not None:
+            reason = "account disabled" if data.is_active is False else "password reset by an admin; sign in again"
+            await end_live_sessions(request, db_session, user.id, reason)
         return services.user_read(user)
 
     @delete("/{user_id:int}", operation_id="deleteUser", status_code=HTTP_204_NO_CONTENT)
@@ -224,3 +270,4 @@ class UserController(Controller):
             raise ConflictError(detail="user_id: cannot delete the last active admin")
         await db_session.delete(user)
         logger.info("user deleted", extra={"event": "user_deleted", "target_user": user.username})
+        await end_live_sessions(request, db_session, user.id, "account deleted")

@@ -32,3 +32,10 @@ async def requires_admin(connection: ASGIConnection, _: BaseRouteHandler) -> Non
 
 
 ROLE_GUARDS = (requires_viewer, requires_admin)
+
+
+async def requires_interactive_session(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """A signed-in session (Bearer access token), not an API key: for minting new credentials, so a
+    leaked key cannot mint more keys that outlive its own revocation."""
+    if _user(connection).via != "token":
+        raise PermissionDeniedException("this action requires a signed-in session, not an API key")

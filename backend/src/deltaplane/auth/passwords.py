@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -24,6 +25,17 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+# argon2 costs ~50 ms of CPU per call by design. The event loop is shared with the trading engine,
+# so requests hash and verify in a worker thread (argon2-cffi releases the GIL while it works).
+async def hash_password_off_loop(password: str) -> str:
+    return await anyio.to_thread.run_sync(hash_password, password)
+
+
+async def verify_password_off_loop(password_hash: str | None, password: str) -> bool:
+    """`verify_password` in a worker thread; None still costs a check against the dummy hash."""
+    return await anyio.to_thread.run_sync(verify_password, password_hash, password)
 
 
 def password_problem(password: str, username: str | None = None) -> str | None:

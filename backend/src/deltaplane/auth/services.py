@@ -7,14 +7,19 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from deltaplane.auth import tokens
 from deltaplane.auth.models import ApiKey, RefreshToken, User
-from deltaplane.auth.passwords import generate_password, hash_password, password_problem, verify_password
+from deltaplane.auth.passwords import (
+    generate_password,
+    hash_password_off_loop,
+    password_problem,
+    verify_password_off_loop,
+)
 from deltaplane.auth.schemas import AuthUser, UserRead
 from deltaplane.core.errors import ConflictError, FieldError
 from deltaplane.db.base import utcnow
@@ -24,7 +29,27 @@ logger = logging.getLogger("deltaplane.auth")
 
 
 class AuthFailed(Exception):
-    pass
+    def __init__(self, message: str, *, username: str | None = None) -> None:
+        super().__init__(message)
+        # The account's own username when the attempt named an existing account (safe to log);
+        # None otherwise: what was typed may be a password typed into the wrong field.
+        self.username = username
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(moment: datetime) -> int:
+    """Exact integer microseconds since the epoch (float timestamps can be off by one)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def account_stamp(user: User) -> int:
+    """What tells this account apart from a later one given the same id (SQLite reuses the
+    highest freed users.id): its creation time in microseconds. Carried by access tokens."""
+    return _micros(user.created_at)
 
 
 def user_read(user: User) -> UserRead:
@@ -62,15 +87,16 @@ async def _issue_refresh(db: AsyncSession, settings: Settings, user: User, famil
 
 def _issue_access(settings: Settings, jwt_secret: str, user: User) -> tuple[str, int]:
     return tokens.issue_access_token(
-        jwt_secret, user_id=user.id, username=user.username, role=user.role, ttl_seconds=settings.access_token_ttl_seconds
+        jwt_secret, user_id=user.id, username=user.username, role=user.role, ttl_seconds=settings.access_token_ttl_seconds,
+        account=account_stamp(user),
     )
 
 
 async def login(db: AsyncSession, settings: Settings, jwt_secret: str, username: str, password: str) -> IssuedSession:
     user = await db.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
-    ok = verify_password(user.password_hash if user else None, password)
+    ok = await verify_password_off_loop(user.password_hash if user else None, password)
     if not user or not ok or not user.is_active:
-        raise AuthFailed("invalid username or password")
+        raise AuthFailed("invalid username or password", username=user.username if user else None)
     user.last_login_at = utcnow()
     access, ttl = _issue_access(settings, jwt_secret, user)
     refresh = await _issue_refresh(db, settings, user, tokens.new_family_id())
@@ -124,16 +150,28 @@ class AccountState:
     role: str
     is_active: bool
     password_changed_ts: int
+    stamp: int  # account_stamp(): which account holding this id
+    password_changed_us: int  # exact, for tickets (which carry no issue time of their own)
 
     @classmethod
     def of(cls, user: User) -> AccountState:
         return cls(id=user.id, username=user.username, role=user.role, is_active=user.is_active,
-                   password_changed_ts=int(user.password_changed_at.timestamp()))
+                   password_changed_ts=int(user.password_changed_at.timestamp()), stamp=account_stamp(user),
+                   password_changed_us=_micros(user.password_changed_at))
+
+
+async def load_account(sessionmaker: async_sessionmaker[AsyncSession], user_id: int) -> AccountState | None:
+    async with sessionmaker() as db:
+        user = await db.get(User, user_id)
+        return None if user is None else AccountState.of(user)
 
 
 def check_principal(claims: tokens.AccessClaims, account: AccountState | None) -> AuthUser:
     if account is None or not account.is_active:
         raise AuthFailed("account is disabled")
+    # Same id, other account (deleted, then the id reused): refused. Tokens without the claim too.
+    if claims.account is None or claims.account != account.stamp:
+        raise AuthFailed("token was issued to another account")
     # A password change ends every token issued before it (1 s slack for same-second issue).
     if claims.issued_at + 1 < account.password_changed_ts:
         raise AuthFailed("token predates the last password change")
@@ -169,6 +207,10 @@ async def principal_from_api_key(db: AsyncSession, raw_key: str) -> AuthUser:
     return AuthUser(id=user.id, username=user.username, role=user.role, via="api_key")  # type: ignore[arg-type]
 
 
+async def revoke_api_keys(db: AsyncSession, user_id: int) -> None:
+    await db.execute(update(ApiKey).where(ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None)).values(revoked_at=utcnow()))
+
+
 async def create_api_key(db: AsyncSession, user_id: int, name: str) -> tuple[str, ApiKey]:
     full, prefix = tokens.new_api_key()
     row = ApiKey(user_id=user_id, name=name.strip(), prefix=prefix, key_hash=tokens.sha256_hex(full), created_at=utcnow())
@@ -192,7 +234,7 @@ async def create_user(db: AsyncSession, username: str, password: str, role: str)
     if exists is not None:
         raise ConflictError(detail=f"username: '{username}' is already taken", extra=[{"field": "username", "message": "already taken"}])
     now = utcnow()
-    user = User(username=username, password_hash=hash_password(password), role=role, is_active=True, created_at=now, password_changed_at=now)
+    user = User(username=username, password_hash=await hash_password_off_loop(password), role=role, is_active=True, created_at=now, password_changed_at=now)
     db.add(user)
     await db.flush()
     return user
@@ -202,10 +244,13 @@ async def set_password(db: AsyncSession, user: User, new_password: str) -> None:
     problem = password_problem(new_password, user.username)
     if problem:
         raise FieldError("new_password", problem)
-    user.password_hash = hash_password(new_password)
+    user.password_hash = await hash_password_off_loop(new_password)
     # Second resolution: tokens issued in the same second as the change stay valid only for that second.
     user.password_changed_at = utcnow()
     await revoke_all_sessions(db, user.id)
+    # API keys too: a new password is how a user takes the account back from whoever stole a session,
+    # and a key that session created would otherwise outlive it.
+    await revoke_api_keys(db, user.id)
 
 
 async def ensure_initial_admin(db: AsyncSession, settings: Settings) -> tuple[str, str] | None:
@@ -218,7 +263,7 @@ async def ensure_initial_admin(db: AsyncSession, settings: Settings) -> tuple[st
     if problem:
         raise ValueError(f"INITIAL_ADMIN_PASSWORD {problem}")
     now = utcnow()
-    db.add(User(username=username, password_hash=hash_password(password), role="admin", is_active=True, created_at=now, password_changed_at=now))
+    db.add(User(username=username, password_hash=await hash_password_off_loop(password), role="admin", is_active=True, created_at=now, password_changed_at=now))
     await db.flush()
     logger.info("initial admin account created", extra={"event": "initial_admin_created", "username": username})
     return (username, password) if not settings.initial_admin_password else None
@@ -228,23 +273,43 @@ def new_ws_ticket() -> str:
     return secrets.token_urlsafe(24)
 
 
+@dataclass(frozen=True, slots=True)
+class TicketGrant:
+    """A redeemed ticket: who it was issued to, and their account as it was then."""
+
+    user: AuthUser
+    account: AccountState
+
+
+def check_ticket_account(grant: TicketGrant, account: AccountState | None) -> AuthUser:
+    """The principal a redeemed ticket stands for, if its account is still the one it was issued to."""
+    if account is None or not account.is_active:
+        raise AuthFailed("account is disabled")
+    if account.stamp != grant.account.stamp:
+        raise AuthFailed("ticket was issued to another account")
+    if account.password_changed_us != grant.account.password_changed_us:
+        raise AuthFailed("password changed since the ticket was issued")
+    return AuthUser(id=account.id, username=account.username, role=account.role, via="ticket")  # type: ignore[arg-type]
+
+
 class WsTicketStore:
     """Single-use, short-lived tickets that let a browser authenticate a WebSocket without a token in the URL."""
 
     def __init__(self, ttl_seconds: int, clock=time.monotonic) -> None:
         self.ttl = ttl_seconds
         self.clock = clock
-        self._tickets: dict[str, tuple[float, AuthUser]] = {}
+        self._tickets: dict[str, tuple[float, TicketGrant]] = {}
 
-    def issue(self, user: AuthUser) -> str:
+    def issue(self, user: AuthUser, account: AccountState) -> str:
         now = self.clock()
         self._tickets = {k: v for k, v in self._tickets.items() if v[0] > now}
         ticket = new_ws_ticket()
-        self._tickets[ticket] = (now + self.ttl, user)
+        self._tickets[ticket] = (now + self.ttl, TicketGrant(user, account))
         return ticket
 
-    def redeem(self, ticket: str) -> AuthUser | None:
+    def redeem(self, ticket: str) -> TicketGrant | None:
+        """Use up a ticket. The caller must still check the account (check_ticket_account)."""
         entry = self._tickets.pop(ticket, None)
         if entry is None or entry[0] <= self.clock():
             return None
-        return AuthUser(id=entry[1].id, username=entry[1].username, role=entry[1].role, via="ticket")
+        return entry[1]

@@ -27,11 +27,15 @@ class AccessClaims:
     issued_at: int
     expires_at: int
     token_id: str
+    # The account instance the token was issued to (services.account_stamp); None when absent.
+    account: int | None = None
 
 
-def issue_access_token(secret: str, *, user_id: int, username: str, role: str, ttl_seconds: int, now: float | None = None) -> tuple[str, int]:
+def issue_access_token(
+    secret: str, *, user_id: int, username: str, role: str, ttl_seconds: int, account: int | None = None, now: float | None = None
+) -> tuple[str, int]:
     issued = int(now if now is not None else time.time())
-    claims = {
+    claims: dict[str, object] = {
         "sub": str(user_id),
         "name": username,
         "role": role,
@@ -43,6 +47,8 @@ def issue_access_token(secret: str, *, user_id: int, username: str, role: str, t
         "aud": AUDIENCE,
         "jti": uuid.uuid4().hex,
     }
+    if account is not None:
+        claims["acct"] = account
     return jwt.encode(claims, secret, algorithm=ALGORITHM), ttl_seconds
 
 
@@ -55,6 +61,9 @@ def decode_access_token(secret: str, token: str) -> AccessClaims:
         raise TokenError(str(exc)) from exc
     if claims.get("typ") != "access":
         raise TokenError("not an access token")
+    account = claims.get("acct")
+    if account is not None and (not isinstance(account, int) or isinstance(account, bool)):
+        raise TokenError("malformed claims")
     try:
         return AccessClaims(
             user_id=int(claims["sub"]),
@@ -63,6 +72,7 @@ def decode_access_token(secret: str, token: str) -> AccessClaims:
             issued_at=int(claims["iat"]),
             expires_at=int(claims["exp"]),
             token_id=str(claims.get("jti", "")),
+            account=account,
         )
     except (KeyError, ValueError) as exc:
         raise TokenError("malformed claims") from exc

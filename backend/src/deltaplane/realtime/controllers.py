@@ -13,8 +13,9 @@ import msgspec
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
+from deltaplane.auth import services as auth_services
 from deltaplane.core.services import AppServices
-from deltaplane.realtime.hub import RealtimeHub, SubscribeError, encoded_text, is_known_topic
+from deltaplane.realtime.hub import CLOSE, RealtimeHub, SubscribeError, encoded_text, is_known_topic
 from deltaplane.system.metrics import WS_CONNECTIONS
 
 logger = logging.getLogger("deltaplane.realtime")
@@ -47,12 +48,23 @@ async def realtime_socket(socket: WebSocket) -> None:
         await socket.close(code=CLOSE_FORBIDDEN_ORIGIN, reason="origin not allowed")
         return
     ticket = socket.query_params.get("ticket")
-    user = svc.ws_tickets.redeem(ticket) if ticket else None
-    if user is None:
+    grant = svc.ws_tickets.redeem(ticket) if ticket else None
+    if grant is None:
         await socket.close(code=CLOSE_UNAUTHORIZED, reason="missing, used or expired ticket: POST /api/auth/ws-ticket")
         return
     hub = get_hub(svc)
-    sub = hub.connect(user.username)
+    # Registered before the account is checked: a change committed after this read closes the
+    # socket through hub.close_user, one committed before it fails the check.
+    sub = hub.connect(grant.user.username, user_id=grant.user.id)
+    try:
+        user = auth_services.check_ticket_account(grant, await auth_services.load_account(svc.read_sessionmaker, grant.user.id))
+    except auth_services.AuthFailed as exc:
+        hub.disconnect(sub)
+        await socket.close(code=CLOSE_UNAUTHORIZED, reason=f"{exc}; sign in again")
+        return
+    except BaseException:
+        hub.disconnect(sub)
+        raise
     WS_CONNECTIONS.inc()
     heartbeat = float(svc.extras.get("ws_heartbeat_seconds", HEARTBEAT_SECONDS))
     idle_timeout = float(svc.extras.get("ws_idle_timeout_seconds", IDLE_TIMEOUT_SECONDS))
@@ -84,6 +96,9 @@ async def realtime_socket(socket: WebSocket) -> None:
                     await socket.close(code=1001, reason="idle timeout")
                     return
                 message = {"type": "ping", "ts": time.time()}
+            if message.get("type") == CLOSE:  # hub.close_user: the account was disabled, deleted or re-keyed
+                await socket.close(code=CLOSE_UNAUTHORIZED, reason=message["reason"])
+                return
             await socket.send_text(encoded_text(message))
 
     tasks = [asyncio.create_task(reader(), name="ws_reader"), asyncio.create_task(writer(), name="ws_writer")]

@@ -40,6 +40,7 @@ class SubscribeError(ValueError):
 
 KNOWN_TOPIC_PREFIXES = ("runtime:", "orders", "logs", "alerts", "exchange")
 ENCODED = "__encoded__"  # key holding a message's serialised JSON text (never sent itself)
+CLOSE = "__close__"  # queue message telling the socket's writer to close it (never sent itself)
 
 
 def encoded_text(message: dict[str, Any]) -> str:
@@ -66,6 +67,7 @@ class Subscriber:
     queue: asyncio.Queue[dict[str, Any]]
     topics: dict[str, dict[str, Any]] = field(default_factory=dict)  # topic -> filter
     dropped: int = 0
+    user_id: int | None = None
 
 
 class RealtimeHub:
@@ -92,10 +94,22 @@ class RealtimeHub:
         self._snapshots[family] = fn
 
     # --- connections ---------------------------------------------------------------------------
-    def connect(self, username: str) -> Subscriber:
-        sub = Subscriber(id=next(self._ids), username=username, queue=asyncio.Queue(self.queue_size))
+    def connect(self, username: str, user_id: int | None = None) -> Subscriber:
+        sub = Subscriber(id=next(self._ids), username=username, queue=asyncio.Queue(self.queue_size), user_id=user_id)
         self._subscribers[sub.id] = sub
         return sub
+
+    def close_user(self, user_id: int, reason: str) -> int:
+        """End every socket of account `user_id` (disabled, deleted, password changed): it gets no
+        further events and its writer closes it with `reason`. Returns how many were closed."""
+        subs = [sub for sub in self._subscribers.values() if sub.user_id == user_id]
+        for sub in subs:
+            self.disconnect(sub)
+            # What is still queued was meant for the account as it was: the close goes out first.
+            while not sub.queue.empty():
+                sub.queue.get_nowait()
+            sub.queue.put_nowait({"type": CLOSE, "reason": reason})
+        return len(subs)
 
     def disconnect(self, sub: Subscriber) -> None:
         self._subscribers.pop(sub.id, None)

@@ -73,7 +73,8 @@ export function ChangePasswordForm({ onCancel }: { onCancel?: () => void }) {
           error={mismatch ? 'Does not match the new password' : undefined}
         />
         <Text size="xs" c="dimmed">
-          Changing your password signs you out everywhere, including this browser.
+          Changing your password signs you out everywhere, including this browser, closes your live connections and revokes
+          your API keys (scripts using them need a new key).
         </Text>
         <Group gap="sm">
           <Button type="submit" loading={mutation.isPending} disabled={!current || !next || !confirm}>

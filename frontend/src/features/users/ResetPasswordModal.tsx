@@ -40,6 +40,9 @@ export function ResetPasswordModal({ user, onClose }: { user: UserRead | null; o
             onChange={(e) => setPassword(e.currentTarget.value)}
             error={err ? (err.fieldMessage('password') ?? err.detail) : undefined}
           />
+          <Text size="xs" c="dimmed">
+            Signs {user?.username} out everywhere, closes their live connections and revokes their API keys.
+          </Text>
           <Group justify="flex-end" mt="sm">
             <Button variant="default" onClick={close}>
               Cancel
