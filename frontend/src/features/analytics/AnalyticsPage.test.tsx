@@ -1,4 +1,4 @@
-import { act, screen } from '@testing-library/react';
+import { act, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { jsonResponse, renderWithProviders } from '../../test/utils';
 import AnalyticsPage from './AnalyticsPage';
@@ -41,7 +41,11 @@ describe('AnalyticsPage', () => {
   it('explains what to do when the range has no closed sessions', async () => {
     renderWithProviders(<AnalyticsPage />, { route: '/analytics?preset=7d&tz=UTC' });
     expect(await screen.findByTestId('analytics-empty')).toHaveTextContent('No closed sessions in 7D');
-    expect(screen.getByTestId('analytics-empty')).toHaveTextContent('Strategies tab');
+    // Start only exists on Live Control: the hint names it and links there (not the Strategies tab)
+    const empty = screen.getByTestId('analytics-empty');
+    expect(empty).toHaveTextContent('Start a strategy in paper mode on Live Control');
+    expect(empty).not.toHaveTextContent('Strategies tab');
+    expect(within(empty).getByRole('link', { name: 'Live Control' })).toHaveAttribute('href', '/live');
     expect(screen.getByTestId('updated-at')).toHaveTextContent(/^updated \d\d:\d\d:\d\d$/);
   });
 

@@ -74,9 +74,9 @@ function EmptyState({ filters, onAll }: { filters: AnalyticsFilters; onAll: (() 
           No closed sessions {where}
         </Title>
         <Text size="sm" c="dimmed" maw={520}>
-          Analytics counts a trade when its session closes. Start a strategy in paper mode from the{' '}
-          <Anchor component={Link} to="/strategies">
-            Strategies tab
+          Analytics counts a trade when its session closes. Start a strategy in paper mode on{' '}
+          <Anchor component={Link} to="/live" data-testid="empty-live-link">
+            Live Control
           </Anchor>{' '}
           — closed sessions appear here within 30 seconds.
           {filters.strategyId !== null && ' The strategy filter is on: try All strategies.'}

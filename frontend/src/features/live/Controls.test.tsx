@@ -1,4 +1,5 @@
-import { cleanup, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { notifications } from '@mantine/notifications';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { session } from '../../api';
@@ -9,6 +10,7 @@ import { normalizeRuntime } from './runtime';
 
 afterEach(() => {
   cleanup();
+  notifications.clean(); // toasts live in a module store: start every test without leftovers (limit 4)
   session.end(null, false);
   vi.unstubAllGlobals();
 });
@@ -19,6 +21,7 @@ function risk(over: Partial<RiskRead> = {}): RiskRead {
     breaker_tripped_at: null,
     breaker_reason: null,
     daily_loss_limit_usd: null,
+    day_pnl_usd: '0',
     max_contracts_per_leg: 10,
     max_open_legs: 10,
     max_running_strategies: 5,
@@ -86,11 +89,81 @@ describe('Live Control actions and the kill switch', () => {
   it('enables Start when the engine is armed', async () => {
     const actions = serve(risk(), 'idle');
     await riskLoaded();
-    await new Promise((resolve) => setTimeout(resolve, 20)); // let the (clear) risk state render
     const start = screen.getByTestId('action-start');
-    expect(start).toBeEnabled();
+    await waitFor(() => expect(start).toBeEnabled()); // once the (clear) risk state has rendered
     expect(screen.queryByTestId('start-blocked')).not.toBeInTheDocument();
     await userEvent.click(start);
     await waitFor(() => expect(actions).toEqual([{ action: 'start' }]));
+  });
+});
+
+/**
+ * Serve GET /api/engine/risk and hold the first action POST open until `settle()` is called; any
+ * further POST answers 409 like the backend does for a repeated pause/resume/stop.
+ */
+function serveSlowActions(state: string) {
+  const actions: unknown[] = [];
+  let settle: () => void = () => {};
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (req: Request) => {
+      const path = new URL(req.url).pathname;
+      if (path === '/api/engine/risk') return jsonResponse(200, risk());
+      if (path === '/api/strategies/7/actions') {
+        const body = (await req.json()) as { action: string };
+        actions.push(body);
+        if (actions.length > 1) return jsonResponse(409, { error: 'conflict', detail: 'strategy is already paused', status_code: 409 });
+        await new Promise<void>((resolve) => (settle = resolve));
+        const next: Record<string, string> = { pause: 'paused', resume: 'waiting', stop: 'closed', flatten: 'closed' };
+        return jsonResponse(200, { strategy_id: 7, action: body.action, state: next[body.action] ?? 'waiting' });
+      }
+      return jsonResponse(404, { detail: 'nope' });
+    }),
+  );
+  session.applyTokens({ ...tokenBody('t'), user: adminUser });
+  renderWithProviders(<Controls runtime={normalizeRuntime({ strategy_id: 7, name: 'weekly', state, mode: 'paper' })} />);
+  return { actions, settle: () => settle() };
+}
+
+/** A fast double-click: the second click lands before anything re-renders (what isPending relied on). */
+function doubleClick(el: HTMLElement) {
+  fireEvent.click(el);
+  fireEvent.click(el);
+}
+
+describe('Live Control actions on a double-click', () => {
+  it.each([
+    ['pause', 'open', 'Pause: weekly is now paused'],
+    ['resume', 'paused', 'Resume: weekly is now waiting'],
+  ] as const)('%s sends one POST, shows its loading state and no 409 toast', async (action, state, toast) => {
+    const { actions, settle } = serveSlowActions(state);
+    const button = screen.getByTestId(`action-${action}`);
+    doubleClick(button);
+    await waitFor(() => expect(actions).toEqual([{ action }]));
+    expect(button).toHaveAttribute('data-loading', 'true');
+    expect(button).toBeDisabled();
+    settle();
+    expect(await screen.findByText(toast)).toBeInTheDocument();
+    await waitFor(() => expect(button).not.toHaveAttribute('data-loading'));
+    expect(actions).toHaveLength(1);
+    expect(screen.queryByText(/Request failed/)).not.toBeInTheDocument();
+    expect(screen.queryByText('strategy is already paused')).not.toBeInTheDocument();
+  });
+
+  it.each([
+    ['stop', 'Stop: weekly is now closed'],
+    ['flatten', 'Flatten: weekly is now closed'],
+  ] as const)('a double-click on the %s confirmation sends one POST', async (action, toast) => {
+    const { actions, settle } = serveSlowActions('open');
+    const user = userEvent.setup();
+    await user.click(screen.getByTestId(`action-${action}`));
+    const confirm = await screen.findByTestId('confirm-action');
+    doubleClick(confirm);
+    await waitFor(() => expect(actions).toEqual([{ action }]));
+    expect(confirm).toHaveAttribute('data-loading', 'true');
+    settle();
+    expect(await screen.findByText(toast)).toBeInTheDocument();
+    expect(actions).toHaveLength(1);
+    expect(screen.queryByText(/Request failed/)).not.toBeInTheDocument();
   });
 });

@@ -4,6 +4,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { ConfirmModal } from '../../app/ConfirmModal';
 import { notifySuccess } from '../../app/notify';
+import { useInFlight } from '../../app/useInFlight';
 import { STRATEGIES } from '../strategy/api';
 import { RISK, allowedActions, runAction, startBlockedReason, type ActionName } from './api';
 import { useRisk } from './EnginePanels';
@@ -33,7 +34,10 @@ export function Controls({ runtime }: { runtime: Runtime }) {
       void qc.invalidateQueries({ queryKey: RISK });
     },
   });
-  const busy = act.isPending ? act.variables : null;
+  // one action at a time: a double-click must not send a second POST (a 409 toast, or a second stop/flatten)
+  const inFlight = useInFlight<ActionName>();
+  const send = (action: ActionName) => inFlight.run(action, () => act.mutateAsync(action));
+  const busy = inFlight.active;
   const showBlocked = startBlocked !== null && allowed.has('start');
   const btn = (action: ActionName, icon: React.ReactNode, color?: string, variant: string = 'default', needsConfirm = false) => (
     <Button
@@ -42,10 +46,10 @@ export function Controls({ runtime }: { runtime: Runtime }) {
       variant={variant}
       color={color}
       leftSection={icon}
-      disabled={!allowed.has(action) || act.isPending || (action === 'start' && startBlocked !== null)}
+      disabled={!allowed.has(action) || inFlight.busy || (action === 'start' && startBlocked !== null)}
       aria-describedby={action === 'start' && showBlocked ? blockedId : undefined}
       loading={busy === action}
-      onClick={() => (needsConfirm ? setConfirm(action) : act.mutate(action))}
+      onClick={() => (needsConfirm ? setConfirm(action) : send(action))}
       data-testid={`action-${action}`}
     >
       {LABEL[action]}
@@ -71,8 +75,8 @@ export function Controls({ runtime }: { runtime: Runtime }) {
         opened={confirm !== null}
         title={confirm === 'flatten' ? `Flatten ${runtime.name}` : `Stop ${runtime.name}`}
         confirmLabel={confirm === 'flatten' ? 'Flatten now' : 'Stop strategy'}
-        loading={act.isPending}
-        onConfirm={() => confirm && act.mutate(confirm)}
+        loading={inFlight.busy}
+        onConfirm={() => confirm && send(confirm)}
         onClose={() => setConfirm(null)}
       >
         {confirm === 'flatten' ? (

@@ -1,12 +1,16 @@
-import { cleanup, screen, waitFor } from '@testing-library/react';
+import { notifications } from '@mantine/notifications';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { createMemoryRouter, Link, RouterProvider } from 'react-router';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { session } from '../../api';
-import { adminUser, jsonResponse, renderWithProviders, tokenBody } from '../../test/utils';
+import { createQueryClient, Providers } from '../../app/App';
+import { adminUser, jsonResponse, tokenBody } from '../../test/utils';
 import StrategiesPage from './StrategiesPage';
 
 afterEach(() => {
   cleanup();
+  notifications.clean();
   session.end(null, false);
   vi.unstubAllGlobals();
 });
@@ -15,14 +19,42 @@ function signIn(role: 'admin' | 'viewer') {
   session.applyTokens({ ...tokenBody('t'), user: { ...adminUser, role } });
 }
 
+/**
+ * The editor under a data router, like the app's createBrowserRouter (useBlocker needs one), with a
+ * sidebar link to History to leave by.
+ */
+function renderEditor(route: string) {
+  const router = createMemoryRouter(
+    [
+      {
+        path: '/strategies/*',
+        element: (
+          <>
+            <Link to="/history">History</Link>
+            <StrategiesPage />
+          </>
+        ),
+      },
+      { path: '/history', element: <p data-testid="history-page">History page</p> },
+    ],
+    { initialEntries: [route] },
+  );
+  render(
+    <Providers queryClient={createQueryClient()}>
+      <RouterProvider router={router} />
+    </Providers>,
+  );
+  return router;
+}
+
 describe('strategy editor', () => {
   it.each([
-    ['a non-numeric id', '/abc', 'There is no strategy with ID abc. It may have been deleted.'],
-    ['an id the server does not know', '/9999', 'There is no strategy with ID 9999. It may have been deleted.'],
+    ['a non-numeric id', '/strategies/abc', 'There is no strategy with ID abc. It may have been deleted.'],
+    ['an id the server does not know', '/strategies/9999', 'There is no strategy with ID 9999. It may have been deleted.'],
   ])('says "not found" with a way back for %s, instead of loading forever or offering a retry', async (_, route, text) => {
     vi.stubGlobal('fetch', vi.fn(async () => jsonResponse(404, { error: 'not_found', detail: 'strategy 9999 not found', status_code: 404 })));
     signIn('admin');
-    renderWithProviders(<StrategiesPage />, { route });
+    renderEditor(route);
     expect(await screen.findByTestId('not-found')).toHaveTextContent(text);
     expect(screen.getByTestId('not-found-back')).toHaveAttribute('href', '/strategies');
     expect(screen.queryByRole('button', { name: 'Retry' })).not.toBeInTheDocument();
@@ -51,9 +83,9 @@ describe('strategy editor', () => {
       }),
     );
     signIn('admin');
-    renderWithProviders(<StrategiesPage />, { route: '/new' });
+    renderEditor('/strategies/new');
     const user = userEvent.setup();
-    await user.type(await screen.findByTestId('field-name'), 'My strangle');
+    fireEvent.change(await screen.findByTestId('field-name'), { target: { value: 'My strangle' } }); // typing key by key took seconds on a busy CI
     await user.click(screen.getByTestId('save-strategy'));
     expect(await screen.findByText('must be between 1 and 20')).toBeInTheDocument();
     expect(screen.getByTestId('field-execution.limit_attempts')).toHaveAttribute('aria-invalid', 'true');
@@ -65,7 +97,7 @@ describe('strategy editor', () => {
     await user.clear(screen.getByTestId('field-execution.limit_attempts'));
     await user.type(screen.getByTestId('field-execution.limit_attempts'), '4');
     await waitFor(() => expect(screen.queryByText('must be between 1 and 20')).not.toBeInTheDocument());
-  });
+  }, 15_000);
 
   it('warns under Quantity when it is above the engine risk limit, without blocking the save', async () => {
     vi.stubGlobal(
@@ -77,7 +109,7 @@ describe('strategy editor', () => {
       }),
     );
     signIn('admin');
-    renderWithProviders(<StrategiesPage />, { route: '/new' });
+    renderEditor('/strategies/new');
     const user = userEvent.setup();
     const qty = await screen.findByTestId('field-quantity');
     await user.clear(qty);
@@ -103,7 +135,7 @@ describe('strategy editor', () => {
       }),
     );
     signIn('admin');
-    renderWithProviders(<StrategiesPage />, { route: '/new' });
+    renderEditor('/strategies/new');
     const user = userEvent.setup();
     await user.type(await screen.findByTestId('field-name'), 'Phone strangle');
     await user.click(screen.getByTestId('save-strategy-phone'));
@@ -124,11 +156,186 @@ describe('strategy editor', () => {
       }),
     );
     signIn('viewer');
-    renderWithProviders(<StrategiesPage />, { route: '/3' });
+    renderEditor('/strategies/3');
     expect(await screen.findByTestId('field-name')).toHaveAttribute('readonly');
     expect(screen.getByTestId('applies-next-entry')).toBeInTheDocument();
     expect(screen.queryByTestId('save-strategy')).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: /delete/i })).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: /clone/i })).not.toBeInTheDocument();
+  });
+});
+
+const config6 = { name: 'Weekly', underlying: 'BTC', mode: 'paper', quantity: 2, trailing_rules: [], schedule_days: ['mon'] };
+function strategyBody(id: number, name: string, version = 1) {
+  return { id, name, version, state: 'idle', detail: '', mode: 'paper', underlying: 'BTC', config: { ...config6, name }, run_version: 1, created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' };
+}
+
+/** Strategy 6 "Weekly" (and whatever `extra` answers by "METHOD /path"); every request is recorded. */
+function serveStrategies(extra: Record<string, (req: Request) => Response | Promise<Response>> = {}) {
+  const requests: string[] = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (req: Request) => {
+      const path = new URL(req.url).pathname;
+      const key = `${req.method} ${path}`;
+      requests.push(key);
+      const handler = extra[key];
+      if (handler) return handler(req);
+      if (path === '/api/strategies/6') return jsonResponse(200, strategyBody(6, 'Weekly'));
+      if (/^\/api\/strategies\/\d+\/versions$/.test(path)) return jsonResponse(200, []);
+      if (path === '/api/exchange/status') return jsonResponse(200, { paper: true, live_configured: false, live_trading_enabled: false, delta_env: 'testnet', credentials_present: false, base_url: '' });
+      if (path === '/api/strategies') return jsonResponse(200, []);
+      return jsonResponse(404, { detail: 'nope' });
+    }),
+  );
+  return requests;
+}
+
+async function editQuantity(user: ReturnType<typeof userEvent.setup>, value: string) {
+  const qty = await screen.findByTestId('field-quantity');
+  await user.clear(qty);
+  await user.type(qty, value);
+  expect(await screen.findByText('Unsaved changes')).toBeInTheDocument();
+}
+
+const unloadPrevented = () => {
+  const e = new Event('beforeunload', { cancelable: true });
+  window.dispatchEvent(e);
+  return e.defaultPrevented;
+};
+
+describe('strategy editor: unsaved changes', () => {
+  it('asks before leaving with unsaved edits: Stay keeps them, Discard leaves', async () => {
+    serveStrategies();
+    signIn('admin');
+    const router = renderEditor('/strategies/6');
+    const user = userEvent.setup();
+    await editQuantity(user, '5');
+
+    await user.click(screen.getByRole('link', { name: 'History' }));
+    expect(await screen.findByText('Discard unsaved changes?')).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/strategies/6');
+    await user.click(screen.getByTestId('unsaved-stay'));
+    await waitFor(() => expect(screen.queryByText('Discard unsaved changes?')).not.toBeInTheDocument());
+    expect(router.state.location.pathname).toBe('/strategies/6');
+    expect(screen.getByTestId('field-quantity')).toHaveValue('5'); // the edit is still there
+
+    await user.click(screen.getByRole('link', { name: 'History' }));
+    await user.click(await screen.findByTestId('unsaved-discard'));
+    expect(await screen.findByTestId('history-page')).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/history');
+  });
+
+  it('arms beforeunload only while there are unsaved edits', async () => {
+    serveStrategies();
+    signIn('admin');
+    renderEditor('/strategies/6');
+    const user = userEvent.setup();
+    await screen.findByTestId('field-quantity');
+    expect(unloadPrevented()).toBe(false);
+    await editQuantity(user, '5');
+    expect(unloadPrevented()).toBe(true);
+    cleanup(); // leaving the editor disarms it
+    expect(unloadPrevented()).toBe(false);
+  });
+
+  it('saving does not prompt: neither leaving after Save nor landing on a newly created strategy', async () => {
+    const saved = { ...strategyBody(6, 'Weekly', 2), config: { ...config6, quantity: 5 } };
+    serveStrategies({
+      'PUT /api/strategies/6': () => jsonResponse(200, { strategy: saved, applies_from: 'now' }),
+      'POST /api/strategies': () => jsonResponse(201, strategyBody(8, 'Fresh')),
+      'GET /api/strategies/8': () => jsonResponse(200, strategyBody(8, 'Fresh')),
+    });
+    signIn('admin');
+    const router = renderEditor('/strategies/6');
+    const user = userEvent.setup();
+    await editQuantity(user, '5');
+    await user.click(screen.getByTestId('save-strategy'));
+    expect(await screen.findByText('Saved v2')).toBeInTheDocument();
+    await waitFor(() => expect(unloadPrevented()).toBe(false));
+    await user.click(screen.getByRole('link', { name: 'History' }));
+    expect(await screen.findByTestId('history-page')).toBeInTheDocument();
+    expect(screen.queryByText('Discard unsaved changes?')).not.toBeInTheDocument();
+
+    // a new strategy is "unsaved" until created; creating it navigates to its page without asking
+    await router.navigate('/strategies/new');
+    await user.type(await screen.findByTestId('field-name'), 'Fresh');
+    await user.click(screen.getByTestId('save-strategy'));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/strategies/8'));
+    expect(await screen.findByTestId('field-name')).toHaveValue('Fresh');
+    expect(screen.queryByText('Discard unsaved changes?')).not.toBeInTheDocument();
+  });
+
+  it('deleting with unsaved edits goes back to the list without asking', async () => {
+    serveStrategies({ 'DELETE /api/strategies/6': () => new Response(null, { status: 204 }) });
+    signIn('admin');
+    const router = renderEditor('/strategies/6');
+    const user = userEvent.setup();
+    await editQuantity(user, '5');
+    await user.click(screen.getByRole('button', { name: 'Delete' }));
+    await user.click(await screen.findByTestId('confirm-action'));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/strategies'));
+    expect(screen.queryByText('Discard unsaved changes?')).not.toBeInTheDocument();
+  });
+
+  it('never asks a read-only viewer', async () => {
+    serveStrategies();
+    signIn('viewer');
+    const router = renderEditor('/strategies/6');
+    const user = userEvent.setup();
+    expect(await screen.findByTestId('field-quantity')).toHaveAttribute('readonly');
+    expect(unloadPrevented()).toBe(false);
+    await user.click(screen.getByRole('link', { name: 'History' }));
+    expect(await screen.findByTestId('history-page')).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/history');
+  });
+});
+
+/** A fast double-click: the second click lands before anything re-renders (what isPending relied on). */
+function doubleClick(el: HTMLElement) {
+  fireEvent.click(el);
+  fireEvent.click(el);
+}
+
+describe('strategy editor: double-clicks', () => {
+  it('Clone makes one copy and shows its loading state', async () => {
+    let release: () => void = () => {};
+    const requests = serveStrategies({
+      'POST /api/strategies/6/clone': async () => {
+        await new Promise<void>((resolve) => (release = resolve));
+        return jsonResponse(201, strategyBody(7, 'Weekly (copy)'));
+      },
+      'GET /api/strategies/7': () => jsonResponse(200, strategyBody(7, 'Weekly (copy)')),
+    });
+    signIn('admin');
+    const router = renderEditor('/strategies/6');
+    const clone = await screen.findByTestId('clone-strategy');
+    doubleClick(clone);
+    await waitFor(() => expect(requests.filter((r) => r === 'POST /api/strategies/6/clone')).toHaveLength(1));
+    expect(clone).toHaveAttribute('data-loading', 'true');
+    release();
+    expect(await screen.findByText('Cloned as "Weekly (copy)"')).toBeInTheDocument();
+    await waitFor(() => expect(router.state.location.pathname).toBe('/strategies/7'));
+    expect(requests.filter((r) => r === 'POST /api/strategies/6/clone')).toHaveLength(1);
+  });
+
+  it('Create strategy creates one strategy', async () => {
+    let release: () => void = () => {};
+    const requests = serveStrategies({
+      'POST /api/strategies': async () => {
+        await new Promise<void>((resolve) => (release = resolve));
+        return jsonResponse(201, strategyBody(8, 'Fresh'));
+      },
+      'GET /api/strategies/8': () => jsonResponse(200, strategyBody(8, 'Fresh')),
+    });
+    signIn('admin');
+    const router = renderEditor('/strategies/new');
+    const user = userEvent.setup();
+    await user.type(await screen.findByTestId('field-name'), 'Fresh');
+    doubleClick(screen.getByTestId('save-strategy'));
+    await waitFor(() => expect(requests.filter((r) => r === 'POST /api/strategies')).toHaveLength(1));
+    release();
+    await waitFor(() => expect(router.state.location.pathname).toBe('/strategies/8'));
+    expect(requests.filter((r) => r === 'POST /api/strategies')).toHaveLength(1);
   });
 });

@@ -1,8 +1,8 @@
-import { Alert, Anchor, Badge, Box, Button, Grid, Group, Stack, Text } from '@mantine/core';
+import { Alert, Anchor, Badge, Box, Button, Grid, Group, Modal, Stack, Text } from '@mantine/core';
 import { IconAlertTriangle, IconArrowLeft, IconCopy, IconDeviceFloppy, IconInfoCircle, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useMemo, useState } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useBlocker, useNavigate, useParams, type Blocker, type BlockerFunction } from 'react-router';
 import { api, unwrap } from '../../api';
 import { asApiError } from '../../api/errors';
 import { ConfirmModal } from '../../app/ConfirmModal';
@@ -10,6 +10,7 @@ import { NotFound } from '../../app/NotFound';
 import { notifySuccess } from '../../app/notify';
 import { PageTitle } from '../../app/PageTitle';
 import { QueryState } from '../../app/QueryState';
+import { useInFlight } from '../../app/useInFlight';
 import { useCurrentUser } from '../auth/useSession';
 import { STRATEGIES, cloneStrategy, createStrategy, deleteStrategy, getStrategy, previewConfig, strategyKey, updateStrategy, versionsKey } from './api';
 import { FormContext, type FormCtx } from './fields';
@@ -52,6 +53,58 @@ function focusFirstError(errors: FieldErrors) {
   });
 }
 
+/**
+ * While `active` (unsaved edits), leaving the page asks first: an in-app navigation is held by the
+ * router's blocker (the caller shows <UnsavedChangesDialog>), a reload / tab close by `beforeunload`.
+ * `allowLeave()` lets the editor's own navigation through (after a save or a delete), before the
+ * re-render that clears `active` reaches the router.
+ */
+function useUnsavedChangesPrompt(active: boolean): { blocker: Blocker; allowLeave: () => void } {
+  const leaving = useRef(false);
+  const shouldBlock = useCallback<BlockerFunction>(
+    ({ currentLocation, nextLocation }) => active && !leaving.current && currentLocation.pathname !== nextLocation.pathname,
+    [active],
+  );
+  const blocker = useBlocker(shouldBlock);
+  useEffect(() => {
+    // the edits went away (e.g. a save finished) while the dialog was up: nothing left to ask about
+    if (blocker.state === 'blocked' && !active) blocker.reset();
+  }, [blocker, active]);
+  useEffect(() => {
+    if (!active) return;
+    const onBeforeUnload = (e: BeforeUnloadEvent) => {
+      if (leaving.current) return;
+      e.preventDefault();
+      e.returnValue = ''; // older browsers need it set to show their prompt
+    };
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
+  }, [active]);
+  const allowLeave = useCallback(() => {
+    leaving.current = true;
+  }, []);
+  return { blocker, allowLeave };
+}
+
+function UnsavedChangesDialog({ blocker }: { blocker: Blocker }) {
+  const blocked = blocker.state === 'blocked';
+  return (
+    <Modal opened={blocked} onClose={() => blocker.reset?.()} title={<Text fw={650}>Discard unsaved changes?</Text>} centered>
+      <Stack gap="lg">
+        <Text size="sm">This strategy has changes that are not saved. Leaving the page discards them.</Text>
+        <Group justify="flex-end" gap="sm">
+          <Button variant="default" onClick={() => blocker.reset?.()} data-autofocus data-testid="unsaved-stay">
+            Stay
+          </Button>
+          <Button color="red" onClick={() => blocker.proceed?.()} data-testid="unsaved-discard">
+            Discard
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
 function EditorForm({ strategy }: { strategy: StrategyRead | null }) {
   const user = useCurrentUser();
   const readOnly = user.role !== 'admin';
@@ -68,6 +121,12 @@ function EditorForm({ strategy }: { strategy: StrategyRead | null }) {
   const running = strategy !== null && RUNNING_STATES.has(strategy.state);
   const currentKey = JSON.stringify(toConfig(values));
   const dirty = currentKey !== baseline;
+  // viewers cannot edit: never ask them
+  const { blocker, allowLeave } = useUnsavedChangesPrompt(dirty && !readOnly);
+  // one request per click: a double-click must not clone (or save, or delete) twice
+  const saving = useInFlight();
+  const cloning = useInFlight();
+  const removing = useInFlight();
 
   const set = useCallback<FormCtx['set']>((key, value) => {
     setValues((v) => ({ ...v, [key]: value }));
@@ -112,6 +171,7 @@ function EditorForm({ strategy }: { strategy: StrategyRead | null }) {
       void qc.invalidateQueries({ queryKey: STRATEGIES });
       if (r.kind === 'create') {
         notifySuccess(`Created "${r.created.name}" (v1)`);
+        allowLeave();
         void navigate(`/strategies/${r.created.id}`, { replace: true });
       } else {
         setBaseline(JSON.stringify(toConfig(values)));
@@ -153,6 +213,7 @@ function EditorForm({ strategy }: { strategy: StrategyRead | null }) {
       setConfirmDelete(false);
       void qc.invalidateQueries({ queryKey: STRATEGIES });
       notifySuccess(`Deleted "${strategy!.name}" (its sessions stay in History)`);
+      allowLeave();
       void navigate('/strategies');
     },
     onError: () => setConfirmDelete(false),
@@ -160,13 +221,13 @@ function EditorForm({ strategy }: { strategy: StrategyRead | null }) {
 
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
-    if (readOnly || !check()) return;
-    save.mutate();
+    if (readOnly || saving.busy || !check()) return;
+    saving.run('save', () => save.mutateAsync());
   };
 
   // the form's one submit, shown in the actions column and, on a phone, in a sticky bar too
   const saveButton = (testId: string, fullWidth = false) => (
-    <Button type="submit" fullWidth={fullWidth} leftSection={<IconDeviceFloppy size={16} />} loading={save.isPending} disabled={strategy !== null && !dirty} data-testid={testId}>
+    <Button type="submit" fullWidth={fullWidth} leftSection={<IconDeviceFloppy size={16} />} loading={saving.busy} disabled={strategy !== null && !dirty} data-testid={testId}>
       {strategy ? 'Save new version' : 'Create strategy'}
     </Button>
   );
@@ -233,7 +294,7 @@ function EditorForm({ strategy }: { strategy: StrategyRead | null }) {
                     )}
                     {strategy && (
                       <Group grow gap="xs">
-                        <Button variant="default" leftSection={<IconCopy size={16} />} onClick={() => clone.mutate()} loading={clone.isPending}>
+                        <Button variant="default" leftSection={<IconCopy size={16} />} onClick={() => cloning.run('clone', () => clone.mutateAsync())} loading={cloning.busy} data-testid="clone-strategy">
                           Clone
                         </Button>
                         <Button
@@ -281,8 +342,8 @@ function EditorForm({ strategy }: { strategy: StrategyRead | null }) {
           opened={confirmDelete}
           title="Delete strategy"
           confirmLabel="Delete"
-          loading={remove.isPending}
-          onConfirm={() => remove.mutate()}
+          loading={removing.busy}
+          onConfirm={() => removing.run('delete', () => remove.mutateAsync())}
           onClose={() => setConfirmDelete(false)}
         >
           <Text size="sm">
@@ -290,6 +351,7 @@ function EditorForm({ strategy }: { strategy: StrategyRead | null }) {
           </Text>
         </ConfirmModal>
       )}
+      <UnsavedChangesDialog blocker={blocker} />
     </Stack>
   );
 }
