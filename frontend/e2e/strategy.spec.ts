@@ -123,6 +123,11 @@ test('create a strategy, preview, start it, see it open with two legs live, stop
   const row = page.getByTestId('session-row').first();
   await expect(row).toContainText('E2E strangle');
   await expect(row).toContainText('closed');
+  // nothing in the row is cut short at laptop width (badges read "PAP…", "CLOS…" and the name "E2E…" before)
+  for (const cell of await row.locator('[data-testid="mode-badge"] .mantine-Badge-label, [data-testid="state-badge"] .mantine-Badge-label, [data-testid="session-strategy-name"]').all()) {
+    const fits = await cell.evaluate((el) => el.scrollWidth <= el.clientWidth);
+    expect(fits, `${await cell.textContent()} is truncated`).toBe(true);
+  }
   await row.focus();
   await row.press('Enter');
   const timeline = page.getByTestId('session-timeline');

@@ -167,8 +167,8 @@ export default function HistoryPage() {
                         <Table.Td>
                           <Timestamp value={s.opened_at ?? s.created_at} />
                         </Table.Td>
-                        <Table.Td>
-                          <Text size="sm" fw={600} lineClamp={1}>
+                        <Table.Td miw={160}>
+                          <Text size="sm" fw={600} lineClamp={1} title={s.strategy_name} data-testid="session-strategy-name">
                             {s.strategy_name}
                           </Text>
                           <Text size="xs" c="dimmed" ff="monospace">
