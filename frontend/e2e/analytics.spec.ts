@@ -68,7 +68,7 @@ test('analytics: empty state, seeded KPIs, presets in the URL, CSV export, scree
   // ---- empty DB: an empty state that says what to do ----
   await expect(page.getByTestId('analytics-empty')).toBeVisible();
   await expect(page.getByTestId('analytics-empty')).toContainText('No closed sessions');
-  await expect(page.getByTestId('analytics-empty')).toContainText('Strategies tab');
+  await expect(page.getByTestId('analytics-empty')).toContainText('Live Control'); // where Start is
   await expect(page.getByTestId('updated-at')).toHaveText(/^updated \d\d:\d\d:\d\d$/);
   await expect(page.getByTestId('tz-select')).toHaveValue(TZ_RE);
   const tzShown = await page.getByTestId('tz-select').inputValue();
