@@ -80,48 +80,59 @@ async def test_telegram_format(tmp_path) -> None:
 
 
 async def test_daily_loss_circuit_breaker_flattens_and_blocks_until_rearmed(tmp_path) -> None:
-    async with Harness(tmp_path) as h:
-        r = await h.api("PUT", "/api/engine/risk", json={"daily_loss_limit_usd": "0.05"})
-        assert r.status_code == 200 and r.json()["daily_loss_limit_usd"] == "0.05"
-        bad = await h.api("PUT", "/api/engine/risk", json={"daily_loss_limit_usd": "-3"})
-        assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "daily_loss_limit_usd"
-        # a wrong type reads in plain words, naming the field (not msgspec's "Expected `int | null`")
-        bad = await h.api("PUT", "/api/engine/risk", json={"max_open_legs": "abc"})
-        assert bad.status_code == 422
-        assert bad.json()["fields"] == [{"field": "max_open_legs", "message": "must be a whole number or empty, got text"}]
-        assert bad.json()["detail"] == "max_open_legs: must be a whole number or empty, got text"
-        # range problems in several fields are all named at once, and nothing is saved
-        before = (await h.api("GET", "/api/engine/risk")).json()
-        bad = await h.api("PUT", "/api/engine/risk", json={"max_running_strategies": 0, "max_open_legs": 10_001,
-                                                          "daily_loss_limit_usd": "NaN"})
-        assert bad.status_code == 422
-        assert [f["field"] for f in bad.json()["fields"]] == ["max_running_strategies", "max_open_legs", "daily_loss_limit_usd"]
-        assert (await h.api("GET", "/api/engine/risk")).json() == before
-        sid = await h.create()
-        await h.action(sid, "start")
-        await h.drive(h.state_is(sid, "open"), step=30)
-        h.exchange.mark_factor = Decimal("1.5")  # premiums jump: open loss well beyond 0.05 USD
-        await h.drive(h.state_is(sid, "closed"), step=1, max_steps=60)
-        risk = (await h.api("GET", "/api/engine/risk")).json()
-        assert risk["breaker_tripped_at"] is not None and "realised+unrealised" in risk["breaker_reason"]
-        async with h.app.state.services.sessionmaker() as db:
-            session = await db.scalar(select(TradingSession).where(TradingSession.strategy_id == sid))
-        assert session.exit_reason == "flatten"
-        assert (await h.action(sid, "start")).status_code == 409
-        await h.api("POST", "/api/engine/rearm")
-        # re-armed, but the day is still past the limit: a start would enter, pay fees and be
-        # flattened on the first tick; it is refused, saying why
-        risk = (await h.api("GET", "/api/engine/risk")).json()
-        day = Decimal(risk["day_pnl_usd"])
-        assert day == session.net_pnl and day <= Decimal("-0.05")
-        r = await h.action(sid, "start")
-        assert r.status_code == 409 and "already at or past the daily loss limit" in r.json()["detail"], r.text
-        assert await h.state(sid) == "closed"
-        # a limit above today's loss lets it start again
-        assert -day < 2 and (await h.api("PUT", "/api/engine/risk", json={"daily_loss_limit_usd": "2"})).status_code == 200
-        r = await h.action(sid, "start")
-        assert r.status_code == 200, r.text
-        await asyncio.sleep(0)
+    with Receiver() as rx:
+        async with Harness(tmp_path, alert_webhook_url=rx.url) as h:
+            await _breaker_scenario(h)
+            await _drain(h)
+    trip = next(b for b in rx.bodies if b["kind"] == "circuit_breaker")
+    # what happens, not "pausing": the flattened strategy ends closed and needs a start after re-arming
+    assert "flattening 1 running strategy; flattened strategies end closed and new starts are refused until re-armed" in trip["message"]
+    assert len(trip["data"]["strategy_ids"]) == 1
+
+
+async def _breaker_scenario(h: Harness) -> None:
+    """The breaker trips on an open loss, flattens, refuses starts until re-armed and past the limit."""
+    r = await h.api("PUT", "/api/engine/risk", json={"daily_loss_limit_usd": "0.05"})
+    assert r.status_code == 200 and r.json()["daily_loss_limit_usd"] == "0.05"
+    bad = await h.api("PUT", "/api/engine/risk", json={"daily_loss_limit_usd": "-3"})
+    assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "daily_loss_limit_usd"
+    # a wrong type reads in plain words, naming the field (not msgspec's "Expected `int | null`")
+    bad = await h.api("PUT", "/api/engine/risk", json={"max_open_legs": "abc"})
+    assert bad.status_code == 422
+    assert bad.json()["fields"] == [{"field": "max_open_legs", "message": "must be a whole number or empty, got text"}]
+    assert bad.json()["detail"] == "max_open_legs: must be a whole number or empty, got text"
+    # range problems in several fields are all named at once, and nothing is saved
+    before = (await h.api("GET", "/api/engine/risk")).json()
+    bad = await h.api("PUT", "/api/engine/risk", json={"max_running_strategies": 0, "max_open_legs": 10_001,
+                                                      "daily_loss_limit_usd": "NaN"})
+    assert bad.status_code == 422
+    assert [f["field"] for f in bad.json()["fields"]] == ["max_running_strategies", "max_open_legs", "daily_loss_limit_usd"]
+    assert (await h.api("GET", "/api/engine/risk")).json() == before
+    sid = await h.create()
+    await h.action(sid, "start")
+    await h.drive(h.state_is(sid, "open"), step=30)
+    h.exchange.mark_factor = Decimal("1.5")  # premiums jump: open loss well beyond 0.05 USD
+    await h.drive(h.state_is(sid, "closed"), step=1, max_steps=60)
+    risk = (await h.api("GET", "/api/engine/risk")).json()
+    assert risk["breaker_tripped_at"] is not None and "realised+unrealised" in risk["breaker_reason"]
+    async with h.app.state.services.sessionmaker() as db:
+        session = await db.scalar(select(TradingSession).where(TradingSession.strategy_id == sid))
+    assert session.exit_reason == "flatten"
+    assert (await h.action(sid, "start")).status_code == 409
+    await h.api("POST", "/api/engine/rearm")
+    # re-armed, but the day is still past the limit: a start would enter, pay fees and be
+    # flattened on the first tick; it is refused, saying why
+    risk = (await h.api("GET", "/api/engine/risk")).json()
+    day = Decimal(risk["day_pnl_usd"])
+    assert day == session.net_pnl and day <= Decimal("-0.05")
+    r = await h.action(sid, "start")
+    assert r.status_code == 409 and "already at or past the daily loss limit" in r.json()["detail"], r.text
+    assert await h.state(sid) == "closed"
+    # a limit above today's loss lets it start again
+    assert -day < 2 and (await h.api("PUT", "/api/engine/risk", json={"daily_loss_limit_usd": "2"})).status_code == 200
+    r = await h.action(sid, "start")
+    assert r.status_code == 200, r.text
+    await asyncio.sleep(0)
 
 
 async def test_a_breaker_trip_decided_before_a_rearm_does_not_land_after_it(tmp_path) -> None:

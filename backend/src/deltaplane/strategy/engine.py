@@ -350,7 +350,10 @@ class StrategyEngine:
             risk.breaker_reason = reason
             await db.commit()
             ids = (await db.scalars(select(Strategy.id).where(Strategy.state.in_(tuple(RUNNING_STATES))))).all()
-        self.alerts.emit("circuit_breaker", f"daily loss limit hit: {reason}; flattening and pausing everything", level="error")
+        # Flattened strategies end closed (their schedule too): say so, not "pausing".
+        self.alerts.emit("circuit_breaker", f"daily loss limit hit: {reason}; flattening {len(ids)} running "
+                         f"{'strategy' if len(ids) == 1 else 'strategies'}; flattened strategies end closed and new starts are refused until re-armed",
+                         level="error", strategy_ids=list(ids))
         for sid in ids:
             with contextlib.suppress(ActionRefused, LookupError):
                 await self.act(sid, "flatten", user="circuit-breaker")

@@ -6,7 +6,7 @@ import { fmtNum, fmtPct, fmtSigned, formatCountdown, humanize, pnlColor } from '
 import { ModeBadge, StateBadge } from '../strategy/StrategyBadges';
 import { Controls } from './Controls';
 import { LevelsGauge } from './LevelsGauge';
-import { panelFigures, type Runtime } from './runtime';
+import { panelFigures, versionLabel, type Runtime } from './runtime';
 import { PnlSparkline } from './Sparkline';
 import { remaining, useNow, useRuntime, type PnlPoint } from './useRuntime';
 
@@ -69,8 +69,8 @@ function RuntimeView({ runtime: r, admin, points }: { runtime: Runtime; admin: b
                 </Title>
                 <StateBadge state={r.state} size="lg" />
                 <ModeBadge mode={r.mode} />
-                <Badge variant="default" ff="monospace">
-                  {r.underlying} · v{r.run_version ?? r.version}
+                <Badge variant="default" ff="monospace" data-testid="version-badge">
+                  {r.underlying} · {versionLabel(r)}
                 </Badge>
               </Group>
               {r.detail && (

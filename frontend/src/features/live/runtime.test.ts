@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allowedActions } from './api';
-import { mergeRuntimeEvent, normalizeRuntime, panelFigures } from './runtime';
+import { mergeRuntimeEvent, normalizeRuntime, panelFigures, versionLabel } from './runtime';
 import { remaining } from './useRuntime';
 
 const base = () =>
@@ -90,5 +90,17 @@ describe('panelFigures', () => {
 
   it('has nothing to show before the first session', () => {
     expect(panelFigures({ session: null, pnl: null })).toMatchObject({ pnlUsd: null, pnlPct: null, fees: null, creditLabel: 'Credit (USD)' });
+  });
+});
+
+describe('versionLabel', () => {
+  it('names the running version while it runs, and the saved one that applies next', () => {
+    expect(versionLabel({ state: 'open', version: 2, run_version: 1 })).toBe('v1 (v2 next)');
+    expect(versionLabel({ state: 'paused', version: 2, run_version: 2 })).toBe('v2');
+  });
+
+  it('names the saved version once stopped (it showed the last run\'s v1 after v2 was saved)', () => {
+    expect(versionLabel({ state: 'closed', version: 2, run_version: 1 })).toBe('v2');
+    expect(versionLabel({ state: 'idle', version: 1, run_version: null })).toBe('v1');
   });
 });

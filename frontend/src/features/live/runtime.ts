@@ -243,3 +243,11 @@ export function panelFigures(r: Pick<Runtime, 'session' | 'pnl'>): {
   const pct = s && Number.isFinite(credit) && credit > 0 ? String((Number(s.net_pnl) / credit) * 100) : null;
   return { active, creditLabel: s ? 'Last session credit (USD)' : 'Credit (USD)', pnlLabel: 'Last session net (USD)', pnlUsd: s ? s.net_pnl : null, pnlPct: pct, fees: s ? (s.fees ?? null) : null };
 }
+
+/** The config version the badge names: the one running while the strategy runs (a save applies
+ * at the next entry), else the saved one the next start will run. */
+export function versionLabel(r: Pick<Runtime, 'state' | 'version' | 'run_version'>): string {
+  const running = ['waiting', 'entering', 'open', 'exiting', 'paused'].includes(r.state);
+  if (!running || r.run_version === null) return `v${r.version}`;
+  return r.run_version === r.version ? `v${r.version}` : `v${r.run_version} (v${r.version} next)`;
+}
