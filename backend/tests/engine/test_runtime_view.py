@@ -66,6 +66,7 @@ async def test_every_commit_shows_on_the_next_read(tmp_path) -> None:
         assert (await h.api("PUT", f"/api/strategies/{sid}", json=body)).status_code == 200
         rt = await h.runtime(sid)
         assert rt["name"] == "renamed strangle" and rt["version"] == 2
+        assert rt["quantity"] == body["quantity"]  # what the next start runs, for the Start pre-check
         # The engine's own transactions: start, enter, open.
         await h.action(sid, "start")
         await h.drive(h.state_is(sid, "open"), step=30)

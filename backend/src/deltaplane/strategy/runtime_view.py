@@ -132,7 +132,8 @@ class RuntimeView:
             self._own(session.id, strategy_id)
         return RuntimeRows(
             head={"strategy_id": strategy.id, "name": strategy.name, "state": strategy.state, "detail": strategy.state_detail,
-                  "mode": cfg.mode, "underlying": cfg.underlying, "version": strategy.version, "run_version": strategy.run_version},
+                  "mode": cfg.mode, "underlying": cfg.underlying, "version": strategy.version, "run_version": strategy.run_version,
+                  "quantity": cfg.quantity},  # contracts per leg the next start runs: checked against the risk limit before Start
             cfg=cfg,
             session=None if session is None else {
                 "id": session.id, "status": session.status, "credit": str(session.credit), "net_pnl": str(session.net_pnl),

@@ -31,6 +31,10 @@ function risk(over: Partial<RiskRead> = {}): RiskRead {
 
 /** Serve GET /api/engine/risk; record every action posted. One Controls per state, each in `controls-<state>`. */
 function serve(r: RiskRead, ...states: string[]) {
+  return serveWith(r, {}, ...states);
+}
+
+function serveWith(r: RiskRead, runtime: Record<string, unknown>, ...states: string[]) {
   const actions: unknown[] = [];
   vi.stubGlobal(
     'fetch',
@@ -49,7 +53,7 @@ function serve(r: RiskRead, ...states: string[]) {
     <>
       {states.map((state) => (
         <div key={state} data-testid={`controls-${state}`}>
-          <Controls runtime={normalizeRuntime({ strategy_id: 7, name: 'weekly', state, mode: 'paper' })} />
+          <Controls runtime={normalizeRuntime({ strategy_id: 7, name: 'weekly', state, mode: 'paper', ...runtime })} />
         </div>
       ))}
     </>,
@@ -84,6 +88,14 @@ describe('Live Control actions and the kill switch', () => {
     expect(paused.getByTestId('action-resume')).toBeEnabled();
     expect(paused.getByTestId('action-start')).toBeDisabled(); // not allowed from paused anyway
     expect(paused.queryByTestId('start-blocked')).not.toBeInTheDocument(); // nothing to explain
+  });
+
+  it('disables Start, saying why, when the quantity is above the contracts-per-leg limit', async () => {
+    const actions = serveWith(risk({ max_contracts_per_leg: 2 }), { quantity: 3 }, 'idle');
+    await riskLoaded();
+    await waitFor(() => expect(screen.getByTestId('action-start')).toBeDisabled());
+    expect(screen.getByTestId('start-blocked')).toHaveTextContent('Quantity 3 is above the risk limit of 2 contracts per leg');
+    expect(actions).toEqual([]);
   });
 
   it('enables Start when the engine is armed', async () => {

@@ -16,7 +16,7 @@ export function Controls({ runtime }: { runtime: Runtime }) {
   const qc = useQueryClient();
   const [confirm, setConfirm] = useState<ActionName | null>(null);
   const allowed = allowedActions(runtime.state);
-  const startBlocked = startBlockedReason(useRisk().data);
+  const startBlocked = startBlockedReason(useRisk().data, runtime.quantity);
   const blockedId = useId();
   const hasLegs = runtime.legs.length > 0;
   const act = useMutation({

@@ -39,6 +39,12 @@ describe('startBlockedReason', () => {
     expect(engineEngaged({ ...calm, day_pnl_usd: '-0.065' })).toBe(false); // not a kill/breaker banner
   });
 
+  it('refuses a start whose quantity is above the contracts-per-leg limit (it was a short-lived 409 toast)', () => {
+    expect(startBlockedReason(calm, 3)).toBeNull();
+    expect(startBlockedReason(calm, 11)).toMatch(/Quantity 11 is above the risk limit of 10 contracts per leg/);
+    expect(startBlockedReason(calm, null)).toBeNull();
+  });
+
   it('names the kill switch and the breaker first', () => {
     expect(startBlockedReason({ ...calm, kill_switch_at: '2026-03-02T03:00:00Z', day_pnl_usd: '-1' })).toMatch(/Kill switch/);
     expect(startBlockedReason({ ...calm, breaker_tripped_at: '2026-03-02T03:00:00Z' })).toMatch(/Circuit breaker/);

@@ -39,13 +39,17 @@ export function dayPastLimit(dayPnl: string | undefined, limit: string | null | 
 
 /**
  * Why the engine refuses every start right now (backend StrategyEngine._check_can_start answers 409
- * while the kill switch is engaged, the daily-loss circuit breaker has tripped, or today's PnL is
- * already past the daily loss limit), or null. Only `start` is refused this way: resume, pause,
+ * while the kill switch is engaged, the daily-loss circuit breaker has tripped, the strategy's
+ * quantity is above the contracts-per-leg limit, or today's PnL is already past the daily loss
+ * limit), or null. Only `start` is refused this way: resume, pause,
  * stop and flatten are not.
  */
-export function startBlockedReason(risk: RiskRead | undefined): string | null {
+export function startBlockedReason(risk: RiskRead | undefined, quantity: number | null = null): string | null {
   if (risk?.kill_switch_at) return 'Kill switch engaged — re-arm it first';
   if (risk?.breaker_tripped_at) return 'Circuit breaker tripped — re-arm it first';
+  if (risk && quantity !== null && quantity > risk.max_contracts_per_leg) {
+    return `Quantity ${quantity} is above the risk limit of ${risk.max_contracts_per_leg} contracts per leg — lower it in the strategy or raise the limit`;
+  }
   if (risk && dayPastLimit(risk.day_pnl_usd, risk.daily_loss_limit_usd)) {
     return "Today's PnL is already past the daily loss limit: an entry would be flattened at once — raise the limit first";
   }

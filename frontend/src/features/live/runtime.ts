@@ -83,6 +83,8 @@ export interface Runtime {
   underlying: string;
   version: number;
   run_version: number | null;
+  /** contracts per leg of the saved config (what the next start runs) */
+  quantity: number | null;
   now: string;
   spot: string | null;
   countdowns: { to_entry_s: number | null; to_exit_s: number | null; to_expiry_s: number | null };
@@ -121,6 +123,7 @@ export function normalizeRuntime(data: unknown, receivedAt = Date.now()): Runtim
     underlying: d.underlying ?? '',
     version: d.version ?? 0,
     run_version: d.run_version ?? null,
+    quantity: d.quantity ?? null,
     now: d.now ?? new Date(receivedAt).toISOString(),
     spot: d.spot ?? null,
     countdowns: d.countdowns ?? { to_entry_s: null, to_exit_s: null, to_expiry_s: null },
