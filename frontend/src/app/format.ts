@@ -1,11 +1,12 @@
-const pad = (n: number) => String(n).padStart(2, '0');
+export const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
-/** Local "YYYY-MM-DD HH:mm:ss" (exact, sortable); `fallback` for null. */
-export function formatTimestamp(iso: string | null | undefined, fallback = '—'): string {
+/** Local "YYYY-MM-DD HH:mm:ss" (exact, sortable), with ".SSS" when `ms`; `fallback` for null. */
+export function formatTimestamp(iso: string | null | undefined, fallback = '—', { ms = false }: { ms?: boolean } = {}): string {
   if (!iso) return fallback;
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  const text = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return ms ? `${text}.${pad(d.getMilliseconds(), 3)}` : text;
 }
 
 /** Full UTC ISO string for tooltips/titles. */

@@ -23,10 +23,12 @@ import msgspec
 
 logger = logging.getLogger("deltaplane.realtime")
 
-TopicFilter = Callable[[dict[str, Any], dict[str, Any]], bool]
+TopicFilter = Callable[[dict[str, Any], Any], bool]
 SnapshotProvider = Callable[[str], Awaitable[dict[str, Any] | None]]
-#: Checks a subscription (topic, filter) before it is made; raises SubscribeError to refuse it.
-SubscribeValidator = Callable[[str, dict[str, Any]], None]
+#: Checks a subscription (topic, filter) before it is made and returns the filter in the form the
+#: family's TopicFilter takes (parsed once here, not for every message), or None to keep the dict
+#: as sent; raises SubscribeError to refuse it.
+SubscribeValidator = Callable[[str, dict[str, Any]], Any]
 
 
 class SubscribeError(ValueError):
@@ -65,7 +67,7 @@ class Subscriber:
     id: int
     username: str
     queue: asyncio.Queue[dict[str, Any]]
-    topics: dict[str, dict[str, Any]] = field(default_factory=dict)  # topic -> filter
+    topics: dict[str, Any] = field(default_factory=dict)  # topic -> filter (as its validator compiled it)
     dropped: int = 0
     user_id: int | None = None
 
@@ -128,9 +130,8 @@ class RealtimeHub:
         every message published later.
         """
         validate = self._validators.get(topic_family(topic))
-        if validate is not None:
-            validate(topic, filt or {})
-        sub.topics[topic] = filt or {}
+        compiled = None if validate is None else validate(topic, filt or {})
+        sub.topics[topic] = (filt or {}) if compiled is None else compiled
         if sub.id in self._subscribers:  # never index a socket that is already gone
             self._by_topic.setdefault(topic, {})[sub.id] = sub
         current = self._seq.get(topic, 0)

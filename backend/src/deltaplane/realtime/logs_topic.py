@@ -39,12 +39,13 @@ def logs_filter(filt: dict[str, Any]) -> LogFilter:
         raise SubscribeError(f"filter.{problem['field']}", problem["message"]) from None
 
 
-def validate_logs_subscription(topic: str, filt: dict[str, Any]) -> None:
-    logs_filter(filt)
+def validate_logs_subscription(topic: str, filt: dict[str, Any]) -> LogFilter | None:
+    """The subscriber's filter, parsed once at subscribe (None: no filter, every line)."""
+    return logs_filter(filt) if filt else None
 
 
-def logs_row_matches(row: dict[str, Any], filt: dict[str, Any]) -> bool:
-    return matches_filter(row, logs_filter(filt))  # validated at subscribe: does not raise here
+def logs_row_matches(row: dict[str, Any], filt: LogFilter) -> bool:
+    return matches_filter(row, filt)
 
 
 class LogsTopicPublisher:

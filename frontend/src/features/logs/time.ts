@@ -1,12 +1,9 @@
 /** Row times: local wall clock with milliseconds (many lines share a second at 10–30 lines/s). */
-
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+import { formatTimestamp, pad } from '../../app/format';
 
 /** Local "YYYY-MM-DD HH:mm:ss.SSS"; the raw text when it does not parse. */
 export function formatLogTime(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  return formatTimestamp(iso, iso, { ms: true });
 }
 
 /** The list's compact form, local "MM-DD HH:mm:ss.SSS" (the year is in the tooltip and the details). */
